@@ -1,0 +1,238 @@
+// kernel_test.cpp — the Kernel facade (alloc/kernel.h): misuse of the page
+// API is reported once and changes nothing; atomic context; translation and
+// memory access.
+#include "alloc/kernel.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "alloc/tests/test_util.h"
+
+namespace kmf {
+namespace {
+
+using testing::snapshot;
+
+/// Runs `misuse` and checks: exactly one new report of `kind`, a message in
+/// the kernel's words, and the page allocator exactly as before.
+template <class Fn>
+void expect_reported_and_unchanged(Kernel& k, ReportKind kind, Fn&& misuse) {
+  const auto before = snapshot(k);
+  const std::size_t reports = k.reports().size();
+  misuse();
+  ASSERT_EQ(k.reports().size(), reports + 1);
+  EXPECT_EQ(report_kind_name(k.reports().back().kind), report_kind_name(kind))
+      << k.reports().back().message;
+  EXPECT_EQ(k.reports().back().message.rfind("BUG: ", 0), 0u) << k.reports().back().message;
+  EXPECT_EQ(snapshot(k), before);
+}
+
+TEST(KernelPages, double_free_is_reported_and_changes_nothing) {
+  Kernel k;
+  const Pfn keep = k.alloc_pages(GFP_KERNEL, 0);  // keeps the buddy busy
+  const Pfn pfn = k.alloc_pages(GFP_KERNEL, 2);
+  k.free_pages(pfn, 2);
+  expect_reported_and_unchanged(k, ReportKind::double_free, [&] { k.free_pages(pfn, 2); });
+  // The upper half of an order-0 block that merged on free is also caught.
+  const Pfn a = k.alloc_pages(GFP_KERNEL, 0);
+  const Pfn b = k.alloc_pages(GFP_KERNEL, 0);
+  k.free_pages(a, 0);
+  k.free_pages(b, 0);
+  expect_reported_and_unchanged(k, ReportKind::double_free, [&] { k.free_pages(b, 0); });
+  k.free_pages(keep, 0);  // now a and b lie inside one large free block
+  ASSERT_EQ(k.buddy().free_block_containing(a.value), keep.value);
+  expect_reported_and_unchanged(k, ReportKind::double_free, [&] { k.free_pages(b, 0); });
+  expect_reported_and_unchanged(k, ReportKind::double_free, [&] { k.free_pages(a, 0); });
+}
+
+TEST(KernelPages, free_with_the_wrong_order_is_reported_and_changes_nothing) {
+  Kernel k;
+  const Pfn pfn = k.alloc_pages(GFP_KERNEL, 3);
+  expect_reported_and_unchanged(k, ReportKind::bad_order, [&] { k.free_pages(pfn, 2); });
+  expect_reported_and_unchanged(k, ReportKind::bad_order, [&] { k.free_pages(pfn, 4); });
+  expect_reported_and_unchanged(k, ReportKind::bad_order, [&] { k.free_pages(pfn, 11); });
+  k.free_pages(pfn, 3);
+  EXPECT_EQ(k.reports().size(), 3u);
+}
+
+TEST(KernelPages, freeing_a_block_never_handed_out_is_reported) {
+  Kernel k;
+  // Inside a free block on a fresh machine.
+  expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(Pfn{5000}, 0); });
+  // The tail of an allocated block.
+  const Pfn pfn = k.alloc_pages(GFP_KERNEL, 3);
+  expect_reported_and_unchanged(k, ReportKind::invalid_free,
+                                [&] { k.free_pages(Pfn{pfn.value + 1}, 0); });
+  // Beyond the end of memory, and no page at all.
+  expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(Pfn{1u << 30}, 0); });
+  expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(Pfn::none(), 0); });
+  // The reserved first page.
+  expect_reported_and_unchanged(k, ReportKind::bad_page, [&] { k.free_pages(Pfn{0}, 0); });
+  k.free_pages(pfn, 3);
+}
+
+TEST(KernelPages, bad_virtual_addresses_are_reported) {
+  MachineConfig cfg;
+  cfg.mem_bytes = 1 * GiB;
+  Kernel k(cfg);
+  const VirtAddr page = k.get_free_page(GFP_KERNEL);
+  ASSERT_TRUE(page);
+  // Unaligned.
+  expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(page + 8, 0); });
+  // Outside the direct map: user space, and where a highmem page would be
+  // if it had a linear address (it has none).
+  expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_page(VirtAddr{0x08048000}); });
+  const Pfn high = k.alloc_pages(GFP_HIGHUSER, 0);
+  ASSERT_GE(pfn_to_phys(high).value, 896 * MiB);
+  const VirtAddr fake{0xC0000000ULL + pfn_to_phys(high).value};
+  expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_page(fake); });
+  // free_pages(0) is a no-op, as in Linux.
+  const auto before = snapshot(k);
+  k.free_page(VirtAddr{0});
+  EXPECT_EQ(snapshot(k), before);
+  EXPECT_EQ(k.reports().size(), 3u);
+  k.free_page(page);
+  k.free_pages(high, 0);
+  EXPECT_EQ(k.reports().size(), 3u);
+}
+
+TEST(KernelPages, get_free_pages_never_returns_highmem) {
+  MachineConfig cfg;
+  cfg.mem_bytes = 1 * GiB;
+  Kernel k(cfg);
+  const VirtAddr a = k.get_free_pages(GFP_HIGHUSER, 0);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(k.layout().in_direct_map(a));
+  k.free_page(a);
+}
+
+TEST(KernelPages, sleeping_allocation_in_atomic_context_is_reported) {
+  Kernel k;
+  k.set_atomic(true);
+  const auto before = snapshot(k);
+  EXPECT_FALSE(k.alloc_pages(GFP_KERNEL, 0));
+  ASSERT_EQ(k.reports().size(), 1u);
+  EXPECT_EQ(k.reports()[0].kind, ReportKind::sleep_in_atomic);
+  EXPECT_NE(k.reports()[0].message.find("sleeping function called from invalid context"),
+            std::string::npos);
+  EXPECT_EQ(snapshot(k), before);
+  const Pfn atomic = k.alloc_pages(GFP_ATOMIC, 0);  // legal in atomic context
+  EXPECT_TRUE(atomic);
+  EXPECT_EQ(k.reports().size(), 1u);
+  k.set_atomic(false);
+  k.free_pages(atomic, 0);
+}
+
+TEST(KernelPages, gfp_zero_memory_reads_zero_after_reuse) {
+  Kernel k;
+  const VirtAddr a = k.get_free_page(GFP_KERNEL);
+  std::array<std::byte, 64> junk;
+  junk.fill(std::byte{0x5a});
+  ASSERT_TRUE(k.write(a + 100, junk));
+  k.free_page(a);
+  const VirtAddr b = k.get_zeroed_page(GFP_KERNEL);
+  ASSERT_EQ(b, a);  // LIFO: the same frame comes back
+  std::array<std::byte, PAGE_SIZE> page{};
+  page.fill(std::byte{1});
+  ASSERT_TRUE(k.read(b, page));
+  for (std::byte c : page) ASSERT_EQ(c, std::byte{0});
+  k.free_page(b);
+}
+
+TEST(KernelMemory, access_to_unmapped_addresses_is_a_page_fault_report) {
+  Kernel k;
+  std::array<std::byte, 16> buf{};
+  EXPECT_FALSE(k.read(VirtAddr{0x1000}, buf));  // user space: nothing mapped
+  EXPECT_FALSE(k.write(VirtAddr{k.layout().high_memory - 8}, buf));  // runs off the direct map
+  ASSERT_EQ(k.reports().size(), 2u);
+  EXPECT_EQ(k.reports()[0].kind, ReportKind::page_fault);
+  EXPECT_EQ(k.reports()[1].kind, ReportKind::page_fault);
+  EXPECT_EQ(k.reports()[1].addr, k.layout().high_memory);
+  EXPECT_TRUE(k.read(VirtAddr{k.layout().high_memory - 16}, buf));
+}
+
+TEST(KernelMemory, direct_map_translation_round_trips) {
+  for (Profile p : {Profile::i386, Profile::x86_64}) {
+    MachineConfig cfg;
+    cfg.profile = p;
+    Kernel k(cfg);
+    const VirtAddr a = k.get_free_pages(GFP_KERNEL, 4);
+    for (std::uint64_t off = 0; off < 16 * PAGE_SIZE; off += 777) {
+      const auto pa = k.translate(a + off);
+      ASSERT_TRUE(pa);
+      EXPECT_EQ(pa->value, k.virt_to_phys(a).value + off);
+    }
+    EXPECT_EQ(k.pfn_to_virt(k.virt_to_pfn(a)), a);
+    k.free_pages(a, 4);
+  }
+}
+
+TEST(KernelMachine, layouts_follow_the_profiles) {
+  Kernel small(MachineConfig{.mem_bytes = 1 * MiB});
+  EXPECT_EQ(small.buddy().zones().size(), 1u);  // DMA only
+  EXPECT_EQ(small.buddy().totalram_pages(), 255u);
+  EXPECT_TRUE(small.get_free_page(GFP_KERNEL));  // falls back to DMA
+
+  Kernel i386(MachineConfig{});
+  EXPECT_EQ(i386.layout().high_memory, 0xC0000000ULL + 160 * MiB);
+  EXPECT_EQ(i386.layout().vmalloc_start, 0xC0000000ULL + 168 * MiB);
+  EXPECT_LT(i386.layout().vmalloc_end, 0x100000000ULL);
+  EXPECT_EQ(i386.layout().pt_levels, 2u);
+
+  Kernel big(MachineConfig{.mem_bytes = 2 * GiB});
+  EXPECT_EQ(big.layout().high_memory, 0xC0000000ULL + 896 * MiB);
+  EXPECT_EQ(big.buddy().zones().size(), 3u);
+
+  Kernel x64(MachineConfig{.mem_bytes = 8 * GiB, .profile = Profile::x86_64});
+  EXPECT_EQ(x64.layout().page_offset, 0xffff888000000000ULL);
+  EXPECT_EQ(x64.layout().vmalloc_start, 0xffffc90000000000ULL);
+  EXPECT_EQ(x64.layout().vmalloc_end - x64.layout().vmalloc_start, 32ULL << 40);
+  EXPECT_EQ(x64.buddy().zones()[1].type, ZoneType::DMA32);
+  EXPECT_EQ(x64.buddy().zones()[2].start_pfn, 4 * GiB / PAGE_SIZE);
+  EXPECT_EQ(x64.layout().pt_levels, 4u);
+
+  EXPECT_THROW(Kernel(MachineConfig{.mem_bytes = 512 * KiB}), std::invalid_argument);
+  EXPECT_THROW(Kernel(MachineConfig{.mem_bytes = 65 * GiB}), std::invalid_argument);
+}
+
+TEST(KernelMachine, the_same_calls_give_the_same_addresses) {
+  auto run = [] {
+    Kernel k(MachineConfig{.mem_bytes = 32 * MiB, .seed = 7});
+    std::vector<std::uint64_t> out;
+    Rng rng(9);
+    std::vector<std::pair<Pfn, unsigned>> live;
+    for (int i = 0; i < 500; ++i) {
+      const auto order = static_cast<unsigned>(rng.below(6));
+      const Pfn p = k.alloc_pages(GFP_KERNEL, order);
+      out.push_back(p.value);
+      if (p) live.emplace_back(p, order);
+      if (rng.below(2) && !live.empty()) {
+        k.free_pages(live.back().first, live.back().second);
+        live.pop_back();
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(run(), run());
+}
+
+TEST(Gfp, names_print_and_parse) {
+  EXPECT_EQ(gfp_to_string(GFP_KERNEL), "GFP_KERNEL");
+  EXPECT_EQ(gfp_to_string(GFP_DMA | GFP_ZERO | GFP_KERNEL), "GFP_KERNEL|GFP_DMA|GFP_ZERO");
+  EXPECT_EQ(gfp_to_string(GFP_HIGHUSER), "GFP_HIGHUSER");
+  EXPECT_EQ(gfp_to_string(GFP_ATOMIC), "GFP_ATOMIC");
+  EXPECT_EQ(gfp_from_string("GFP_KERNEL|__GFP_ZERO"), GFP_KERNEL | GFP_ZERO);
+  EXPECT_EQ(gfp_from_string("GFP_DMA|GFP_ZERO"), GFP_DMA | GFP_ZERO);
+  EXPECT_EQ(gfp_from_string("0"), 0u);
+  EXPECT_FALSE(gfp_from_string("GFP_BOGUS"));
+  EXPECT_FALSE(gfp_from_string("GFP_KERNEL|"));
+  EXPECT_FALSE(gfp_from_string("0x100000"));
+  for (gfp_t g : {GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_USER, GFP_HIGHUSER, GFP_DMA | GFP_ATOMIC,
+                  GFP_KERNEL | GFP_NOWARN | GFP_NOFAIL | GFP_HIGH, gfp_t{0}})
+    EXPECT_EQ(gfp_from_string(gfp_to_string(g)), g) << gfp_to_string(g);
+}
+
+}  // namespace
+}  // namespace kmf
