@@ -30,6 +30,7 @@ struct MachineConfig {
   KmallocProfile kmalloc = KmallocProfile::linux_2_6_18;
   bool slab_debug = true;  ///< red zones, poisoning, sanity checks
   std::uint64_t seed = 0;  ///< fault injection; the only source of randomness
+  friend bool operator==(const MachineConfig&, const MachineConfig&) = default;
 };
 
 inline constexpr std::uint64_t MIN_MEM_BYTES = 1 * MiB;
