@@ -1,0 +1,46 @@
+// executor.h — runs a Program on a fresh subject under the checker.
+//
+// For each op: run it on the Kernel, record the result in the Ledger, stamp
+// new allocations (INTEGRITY), verify stamps before frees, then check — the
+// op's incremental checks, or a full sweep when asked. At the end: a full
+// sweep, then every live allocation is freed and the machine must be back in
+// its boot state (B-RESTORE, NO-LEAK).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alloc/kernel.h"
+#include "check/violation.h"
+#include "ops/op.h"
+
+namespace kmf {
+
+enum class CheckLevel : std::uint8_t {
+  none,         ///< run ops only (misuse and expectations still judged)
+  incremental,  ///< the touched state after every op, a full sweep at the end (default)
+  full,         ///< a full sweep after every op
+};
+
+struct ExecOptions {
+  CheckLevel level = CheckLevel::incremental;
+  bool trace = false;     ///< fill ExecResult::trace, one line per op
+  bool teardown = true;   ///< free what is live at the end and check B-RESTORE / NO-LEAK
+  /// Called after the last op, before teardown (for `kmemfuzz proc`).
+  std::function<void(const Kernel&)> before_teardown;
+};
+
+struct ExecResult {
+  std::optional<Violation> violation;  ///< the first one; execution stops there
+  std::vector<std::string> trace;      ///< `k0 = kmalloc 100 gfp=GFP_KERNEL -> 0xc9bc1380 (phys 0x09bc1380, size-128)`
+  std::vector<std::string> printed;    ///< output of `print` ops
+  std::size_t ops_run = 0;
+  bool ok() const { return !violation; }
+};
+
+ExecResult execute(const Program& program, const ExecOptions& options = {});
+
+}  // namespace kmf
