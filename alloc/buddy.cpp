@@ -135,8 +135,7 @@ unsigned BuddyAllocator::gfp_to_alloc_flags(gfp_t gfp) {
   return flags;
 }
 
-bool BuddyAllocator::watermark_ok(const Zone& z, unsigned order, std::uint64_t mark,
-                                  unsigned alloc_flags) {
+bool BuddyAllocator::watermark_ok(const Zone& z, unsigned order, std::uint64_t mark, unsigned alloc_flags) {
   auto free = static_cast<std::int64_t>(z.free_pages) - (std::int64_t{1} << order) + 1;
   auto min = static_cast<std::int64_t>(mark);
   if (alloc_flags & ALLOC_HIGH) min -= min / 2;

@@ -79,8 +79,8 @@ std::optional<gfp_t> gfp_from_string(std::string_view text) {
     while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
     if (word.starts_with("__")) word.remove_prefix(2);
     bool found = false;
-    for (const auto& table : {std::span{COMPOSITES.data(), COMPOSITES.size()},
-                              std::span{SINGLES.data(), SINGLES.size()}}) {
+    for (const auto& table :
+         {std::span{COMPOSITES.data(), COMPOSITES.size()}, std::span{SINGLES.data(), SINGLES.size()}}) {
       for (const auto& [name, bits] : table) {
         if (name == word) {
           result |= bits;

@@ -117,8 +117,7 @@ bool Kernel::check_page_free(std::uint64_t pfn, unsigned order, PageOwner owner,
         reports_.add(ReportKind::double_free, addr,
                      bad_page(pfn, "page already free: it merged into a larger free block (double free)"));
       } else if (buddy_.free_block_containing(pfn) != PFN_NIL) {
-        reports_.add(ReportKind::invalid_free, addr,
-                     bad_page(pfn, "page is free and was never handed out"));
+        reports_.add(ReportKind::invalid_free, addr, bad_page(pfn, "page is free and was never handed out"));
       } else {
         reports_.add(ReportKind::invalid_free, addr,
                      bad_page(pfn, "not the first page of an allocated block"));
@@ -165,9 +164,9 @@ void Kernel::free_pages(VirtAddr addr, unsigned order) {
     return;
   }
   if (!page_aligned(addr.value)) {
-    reports_.add(ReportKind::invalid_free, addr.value,
-                 format("BUG: free_pages: 0x%llx is not page aligned",
-                        static_cast<unsigned long long>(addr.value)));
+    reports_.add(
+        ReportKind::invalid_free, addr.value,
+        format("BUG: free_pages: 0x%llx is not page aligned", static_cast<unsigned long long>(addr.value)));
     return;
   }
   const std::uint64_t pfn = layout_.pa(addr).value >> PAGE_SHIFT;
@@ -195,7 +194,8 @@ namespace {
 /// Walks [va, va+len) page by page; calls fn(pa, offset, chunk) for each
 /// mapped piece. Returns the first unmapped address, or nullopt.
 template <class Fn>
-std::optional<std::uint64_t> for_each_chunk(const Kernel& k, VirtAddr va, std::size_t len, bool apply, Fn&& fn) {
+std::optional<std::uint64_t> for_each_chunk(const Kernel& k, VirtAddr va, std::size_t len, bool apply,
+                                            Fn&& fn) {
   std::size_t done = 0;
   while (done < len) {
     const std::uint64_t cur = va.value + done;
@@ -220,7 +220,8 @@ bool Kernel::read(VirtAddr va, std::span<std::byte> out) {
     return false;
   }
   for_each_chunk(*this, va, out.size(), true, [&](PhysAddr pa, std::size_t off, std::size_t n) {
-    if (!read_phys(pa, out.subspan(off, n))) std::memset(out.data() + off, 0xff, n);  // no RAM: bus reads ones
+    if (!read_phys(pa, out.subspan(off, n)))
+      std::memset(out.data() + off, 0xff, n);  // no RAM: bus reads ones
   });
   return true;
 }

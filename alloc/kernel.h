@@ -59,8 +59,8 @@ class Kernel {
 
   // ---- slab and kmalloc -------------------------------------------------
   /// nullptr (and a report) for an oversized object or a bad argument.
-  KmemCache* kmem_cache_create(std::string_view name, std::size_t size, std::size_t align,
-                               SlabFlags flags, Ctor ctor = {});
+  KmemCache* kmem_cache_create(std::string_view name, std::size_t size, std::size_t align, SlabFlags flags,
+                               Ctor ctor = {});
   VirtAddr kmem_cache_alloc(KmemCache* cache, gfp_t gfp);
   void kmem_cache_free(KmemCache* cache, VirtAddr obj);
   void kmem_cache_destroy(KmemCache* cache);
@@ -130,6 +130,11 @@ class Kernel {
   const SlabAllocator& slab() const { return *slab_; }
   const VmapSpace& vmap() const { return *vm_; }
   std::uint64_t nr_free_pages() const { return buddy_.nr_free_pages(); }
+
+  /// Returns every empty slab of every cache to the page allocator (like
+  /// `echo 2 > /proc/sys/vm/drop_caches`): after everything is freed, the
+  /// free lists then equal the boot state.
+  void drop_slab();
 
   // ---- test-only hooks: corrupt state on purpose -------------------------
   BuddyAllocator& buddy_for_testing() { return buddy_; }

@@ -56,12 +56,8 @@ struct Layout {
 
   static Layout for_machine(const MachineConfig& config);
 
-  bool in_direct_map(VirtAddr va) const {
-    return va.value >= page_offset && va.value < high_memory;
-  }
-  bool in_vmalloc(VirtAddr va) const {
-    return va.value >= vmalloc_start && va.value < vmalloc_end;
-  }
+  bool in_direct_map(VirtAddr va) const { return va.value >= page_offset && va.value < high_memory; }
+  bool in_vmalloc(VirtAddr va) const { return va.value >= vmalloc_start && va.value < vmalloc_end; }
   /// __pa: valid only for direct-mapped addresses.
   PhysAddr pa(VirtAddr va) const { return PhysAddr{va.value - page_offset}; }
   /// __va: valid only for lowmem physical addresses.

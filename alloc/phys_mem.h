@@ -28,10 +28,10 @@ enum class PageState : std::uint8_t {
 /// Who holds an allocated block; the checker uses it for ownership claims.
 enum class PageOwner : std::uint8_t {
   none = 0,
-  pages,      ///< alloc_pages / get_free_pages caller
-  slab,       ///< a slab of some kmem_cache (priv: slab id)
-  vmalloc,    ///< a vmalloc area frame (priv: area id)
-  pagetable,  ///< a page-table page of the simulated MMU
+  pages,          ///< alloc_pages / get_free_pages caller
+  slab,           ///< a slab of some kmem_cache (priv: slab id)
+  vmalloc,        ///< a vmalloc area frame (priv: area id)
+  pagetable,      ///< a page-table page of the simulated MMU
   large_kmalloc,  ///< modern-profile kmalloc served by the page allocator
 };
 

@@ -6,8 +6,8 @@
 namespace kmf {
 namespace {
 constexpr std::array<std::string_view, NR_REPORT_KINDS> NAMES{
-    "double_free", "bad_order", "invalid_free", "wrong_cache", "page_fault",  "sleep_in_atomic",
-    "cache_leak",  "redzone",   "poison",       "oversized",   "bad_page",    "bad_address",
+    "double_free", "bad_order", "invalid_free", "wrong_cache", "page_fault", "sleep_in_atomic",
+    "cache_leak",  "redzone",   "poison",       "oversized",   "bad_page",   "bad_address",
 };
 }  // namespace
 

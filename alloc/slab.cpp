@@ -23,6 +23,7 @@ std::size_t Kernel::ksize(VirtAddr) { return 0; }
 std::size_t Kernel::kmalloc_max_size() const {
   return config_.kmalloc == KmallocProfile::linux_2_6_18 ? 128 * KiB : 4 * MiB;
 }
+void Kernel::drop_slab() {}
 std::string Kernel::proc_slabinfo() const { return slab_->slabinfo(); }
 
 }  // namespace kmf

@@ -12,11 +12,34 @@
 namespace kmf {
 
 enum class Inv : std::uint8_t {
-  B_ALIGN, B_FREELIST, B_COALESCE, B_ACCOUNT, B_ORDER, B_AVAIL, B_ZONE, B_WMARK, B_RESTORE,
-  S_OBJECT, S_FREELIST, S_LIMIT, S_KSIZE, S_ALIGN,
+  B_ALIGN,
+  B_FREELIST,
+  B_COALESCE,
+  B_ACCOUNT,
+  B_ORDER,
+  B_AVAIL,
+  B_ZONE,
+  B_WMARK,
+  B_RESTORE,
+  S_OBJECT,
+  S_FREELIST,
+  S_LIMIT,
+  S_KSIZE,
+  S_ALIGN,
   PHYS_CONTIG,
-  V_CONTIG, V_GUARD, V_FRAMES, V_UNMAP, IOREMAP, LAYOUT,
-  NO_OVERLAP, ZERO, INTEGRITY, DEBUG_DETECT, MISUSE, NO_LEAK, FAULT,
+  V_CONTIG,
+  V_GUARD,
+  V_FRAMES,
+  V_UNMAP,
+  IOREMAP,
+  LAYOUT,
+  NO_OVERLAP,
+  ZERO,
+  INTEGRITY,
+  DEBUG_DETECT,
+  MISUSE,
+  NO_LEAK,
+  FAULT,
   EXPECT,  ///< a script's `expect`/`check` statement did not hold (not an allocator invariant)
 };
 inline constexpr std::size_t NR_INVARIANTS = static_cast<std::size_t>(Inv::EXPECT) + 1;

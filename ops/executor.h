@@ -27,16 +27,17 @@ enum class CheckLevel : std::uint8_t {
 
 struct ExecOptions {
   CheckLevel level = CheckLevel::incremental;
-  bool trace = false;     ///< fill ExecResult::trace, one line per op
-  bool teardown = true;   ///< free what is live at the end and check B-RESTORE / NO-LEAK
+  bool trace = false;    ///< fill ExecResult::trace, one line per op
+  bool teardown = true;  ///< free what is live at the end and check B-RESTORE / NO-LEAK
   /// Called after the last op, before teardown (for `kmemfuzz proc`).
-  std::function<void(const Kernel&)> before_teardown;
+  std::function<void(const Kernel&)> before_teardown = {};
 };
 
 struct ExecResult {
   std::optional<Violation> violation;  ///< the first one; execution stops there
-  std::vector<std::string> trace;      ///< `k0 = kmalloc 100 gfp=GFP_KERNEL -> 0xc9bc1380 (phys 0x09bc1380, size-128)`
-  std::vector<std::string> printed;    ///< output of `print` ops
+  std::vector<std::string>
+      trace;  ///< `k0 = kmalloc 100 gfp=GFP_KERNEL -> 0xc9bc1380 (phys 0x09bc1380, size-128)`
+  std::vector<std::string> printed;  ///< output of `print` ops
   std::size_t ops_run = 0;
   bool ok() const { return !violation; }
 };

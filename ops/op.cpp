@@ -6,8 +6,10 @@ namespace kmf {
 Slot op_dst(const Op& op) {
   return std::visit(
       [](const auto& o) -> Slot {
-        if constexpr (requires { o.dst; }) return o.dst;
-        else return NO_SLOT;
+        if constexpr (requires { o.dst; })
+          return o.dst;
+        else
+          return NO_SLOT;
       },
       op);
 }
@@ -16,14 +18,22 @@ std::string canonical_name(const Op& op, Slot slot) {
   const char* prefix = std::visit(
       [](const auto& o) -> const char* {
         using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, AllocPagesOp>) return "a";
-        else if constexpr (std::is_same_v<T, GetFreePagesOp>) return "p";
-        else if constexpr (std::is_same_v<T, KmallocOp> || std::is_same_v<T, KreallocOp>) return "k";
-        else if constexpr (std::is_same_v<T, CacheCreateOp>) return "c";
-        else if constexpr (std::is_same_v<T, CacheAllocOp>) return "o";
-        else if constexpr (std::is_same_v<T, VmallocOp>) return "v";
-        else if constexpr (std::is_same_v<T, IoremapOp>) return "r";
-        else return "x";
+        if constexpr (std::is_same_v<T, AllocPagesOp>)
+          return "a";
+        else if constexpr (std::is_same_v<T, GetFreePagesOp>)
+          return "p";
+        else if constexpr (std::is_same_v<T, KmallocOp> || std::is_same_v<T, KreallocOp>)
+          return "k";
+        else if constexpr (std::is_same_v<T, CacheCreateOp>)
+          return "c";
+        else if constexpr (std::is_same_v<T, CacheAllocOp>)
+          return "o";
+        else if constexpr (std::is_same_v<T, VmallocOp>)
+          return "v";
+        else if constexpr (std::is_same_v<T, IoremapOp>)
+          return "r";
+        else
+          return "x";
       },
       op);
   return prefix + std::to_string(slot);
@@ -31,7 +41,11 @@ std::string canonical_name(const Op& op, Slot slot) {
 
 Slot Program::add(Op op, std::string name) {
   const Slot next = static_cast<Slot>(names.size());
-  const bool binds = std::visit([](const auto& o) { return requires { o.dst; }; }, op);
+  const bool binds = std::visit(
+      [](const auto& o) {
+        return requires { o.dst; };
+      },
+      op);
   if (binds) {
     std::visit(
         [&](auto& o) {

@@ -64,7 +64,7 @@ struct KreallocOp {  ///< k1 = krealloc k0 200 gfp=GFP_KERNEL   (k0 is consumed 
   friend bool operator==(const KreallocOp&, const KreallocOp&) = default;
 };
 struct KfreeOp {  ///< kfree k0 | kfree null | kfree k0+8 (an interior address: misuse)
-  Slot src;  ///< NO_SLOT for null
+  Slot src;       ///< NO_SLOT for null
   std::uint64_t offset;
   friend bool operator==(const KfreeOp&, const KfreeOp&) = default;
 };
@@ -142,7 +142,7 @@ struct AtomicOp {  ///< atomic on | atomic off
 };
 enum class FaultTarget : std::uint8_t { page_alloc, slab };
 struct FailOp {  ///< fail page_alloc probability=100 times=1 min_order=0 …  |  fail off
-  bool off;  ///< `fail off`: disable both
+  bool off;      ///< `fail off`: disable both
   FaultTarget target;
   unsigned probability;
   unsigned interval;

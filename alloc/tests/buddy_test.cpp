@@ -173,7 +173,7 @@ TEST(Buddy, gfp_atomic_dips_below_min_where_gfp_kernel_fails) {
   for (const Zone& z : k.buddy().zones()) {
     EXPECT_GT(z.free_pages, 0u);
     const std::uint64_t high = z.wmark_min - z.wmark_min / 2;  // GFP_HIGH: half off
-    EXPECT_LE(z.free_pages, high - high / 4);                 // atomic: a quarter more
+    EXPECT_LE(z.free_pages, high - high / 4);                  // atomic: a quarter more
   }
   EXPECT_GT(atomic_served, 1u);
   // GFP_NOWAIT has no reserve rights: it fails too.
@@ -186,8 +186,8 @@ TEST(Buddy, watermark_check_matches_the_2_6_rule) {
   Zone z{};
   z.free_pages = 100;
   z.free_area[0].nr_free = 60;
-  EXPECT_TRUE(BuddyAllocator::watermark_ok(z, 0, 98, 0));    // 100 > 98
-  EXPECT_FALSE(BuddyAllocator::watermark_ok(z, 0, 100, 0));  // 100 <= 100
+  EXPECT_TRUE(BuddyAllocator::watermark_ok(z, 0, 98, 0));            // 100 > 98
+  EXPECT_FALSE(BuddyAllocator::watermark_ok(z, 0, 100, 0));          // 100 <= 100
   EXPECT_TRUE(BuddyAllocator::watermark_ok(z, 0, 150, ALLOC_HIGH));  // min 75
   // Order 1: 100-2+1 = 99 > 40, then minus 60 order-0 pages = 39 <= 20? no: > 20.
   EXPECT_TRUE(BuddyAllocator::watermark_ok(z, 1, 40, 0));
@@ -206,8 +206,7 @@ TEST(Buddy, a_64_GiB_x86_64_machine_boots_and_serves_order_10) {
   EXPECT_GE(pfn_to_phys(pfn).value, 4 * GiB);  // ZONE_NORMAL first
   const VirtAddr va = k.pfn_to_virt(pfn);
   EXPECT_EQ(va.value, 0xffff888000000000ULL + pfn_to_phys(pfn).value);
-  std::cout << "[ info     ] 64 GiB machine: host resident " << k.mem().resident_bytes() / KiB
-            << " KiB\n";
+  std::cout << "[ info     ] 64 GiB machine: host resident " << k.mem().resident_bytes() / KiB << " KiB\n";
   k.free_pages(pfn, 10);
 }
 

@@ -29,8 +29,10 @@ std::vector<int> failing_calls(Kernel& k, int n, gfp_t gfp, unsigned order) {
   std::vector<Pfn> got;
   for (int i = 1; i <= n; ++i) {
     const Pfn p = k.alloc_pages(gfp, order);
-    if (p) got.push_back(p);
-    else failed.push_back(i);
+    if (p)
+      got.push_back(p);
+    else
+      failed.push_back(i);
   }
   for (Pfn p : got) k.free_pages(p, order);
   return failed;

@@ -23,8 +23,7 @@ void expect_reported_and_unchanged(Kernel& k, ReportKind kind, Fn&& misuse) {
   const std::size_t reports = k.reports().size();
   misuse();
   ASSERT_EQ(k.reports().size(), reports + 1);
-  EXPECT_EQ(report_kind_name(k.reports().back().kind), report_kind_name(kind))
-      << k.reports().back().message;
+  EXPECT_EQ(report_kind_name(k.reports().back().kind), report_kind_name(kind)) << k.reports().back().message;
   EXPECT_EQ(k.reports().back().message.rfind("BUG: ", 0), 0u) << k.reports().back().message;
   EXPECT_EQ(snapshot(k), before);
 }
@@ -63,8 +62,7 @@ TEST(KernelPages, freeing_a_block_never_handed_out_is_reported) {
   expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(Pfn{5000}, 0); });
   // The tail of an allocated block.
   const Pfn pfn = k.alloc_pages(GFP_KERNEL, 3);
-  expect_reported_and_unchanged(k, ReportKind::invalid_free,
-                                [&] { k.free_pages(Pfn{pfn.value + 1}, 0); });
+  expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(Pfn{pfn.value + 1}, 0); });
   // Beyond the end of memory, and no page at all.
   expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(Pfn{1u << 30}, 0); });
   expect_reported_and_unchanged(k, ReportKind::invalid_free, [&] { k.free_pages(Pfn::none(), 0); });
@@ -115,8 +113,7 @@ TEST(KernelPages, sleeping_allocation_in_atomic_context_is_reported) {
   EXPECT_FALSE(k.alloc_pages(GFP_KERNEL, 0));
   ASSERT_EQ(k.reports().size(), 1u);
   EXPECT_EQ(k.reports()[0].kind, ReportKind::sleep_in_atomic);
-  EXPECT_NE(k.reports()[0].message.find("sleeping function called from invalid context"),
-            std::string::npos);
+  EXPECT_NE(k.reports()[0].message.find("sleeping function called from invalid context"), std::string::npos);
   EXPECT_EQ(snapshot(k), before);
   const Pfn atomic = k.alloc_pages(GFP_ATOMIC, 0);  // legal in atomic context
   EXPECT_TRUE(atomic);
@@ -144,7 +141,7 @@ TEST(KernelPages, gfp_zero_memory_reads_zero_after_reuse) {
 TEST(KernelMemory, access_to_unmapped_addresses_is_a_page_fault_report) {
   Kernel k;
   std::array<std::byte, 16> buf{};
-  EXPECT_FALSE(k.read(VirtAddr{0x1000}, buf));  // user space: nothing mapped
+  EXPECT_FALSE(k.read(VirtAddr{0x1000}, buf));                       // user space: nothing mapped
   EXPECT_FALSE(k.write(VirtAddr{k.layout().high_memory - 8}, buf));  // runs off the direct map
   ASSERT_EQ(k.reports().size(), 2u);
   EXPECT_EQ(k.reports()[0].kind, ReportKind::page_fault);

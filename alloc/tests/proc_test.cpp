@@ -18,9 +18,11 @@ TEST(ProcBuddyinfo, matches_linux_format_on_the_documents_machine) {
   EXPECT_EQ(k.proc_buddyinfo(), expected);
   // One order-0 page splits a Normal order-10 block: one block of each lower order appears.
   const VirtAddr page = k.get_free_page(GFP_KERNEL);
-  EXPECT_EQ(k.proc_buddyinfo(),
-            "Node 0, zone      DMA      1      1      1      1      1      1      1      1      1      1      3 \n"
-            "Node 0, zone   Normal      1      1      1      1      1      1      1      1      1      1     35 \n");
+  EXPECT_EQ(
+      k.proc_buddyinfo(),
+      "Node 0, zone      DMA      1      1      1      1      1      1      1      1      1      1      3 \n"
+      "Node 0, zone   Normal      1      1      1      1      1      1      1      1      1      1     35 "
+      "\n");
   k.free_page(page);
   EXPECT_EQ(k.proc_buddyinfo(), expected);
 }
@@ -30,13 +32,16 @@ TEST(ProcBuddyinfo, lists_every_populated_zone_of_both_profiles) {
   const std::string s = i386.proc_buddyinfo();
   EXPECT_NE(s.find("Node 0, zone      DMA "), std::string::npos);
   EXPECT_NE(s.find("Node 0, zone   Normal "), std::string::npos);
-  EXPECT_NE(s.find("Node 0, zone  HighMem      0      0      0      0      0      0      0      0      0      0     32 \n"),
+  EXPECT_NE(s.find("Node 0, zone  HighMem      0      0      0      0      0      0      0      0      0     "
+                   " 0     32 \n"),
             std::string::npos);
   Kernel x64(MachineConfig{.mem_bytes = 8 * GiB, .profile = Profile::x86_64});
   const std::string t = x64.proc_buddyinfo();
-  EXPECT_NE(t.find("Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      0   1020 \n"),
+  EXPECT_NE(t.find("Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0     "
+                   " 0   1020 \n"),
             std::string::npos);
-  EXPECT_NE(t.find("Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      0   1024 \n"),
+  EXPECT_NE(t.find("Node 0, zone   Normal      0      0      0      0      0      0      0      0      0     "
+                   " 0   1024 \n"),
             std::string::npos);
   // Every line has the kernel's shape: "Node %d, zone %8s " + 11 × "%6lu ".
   const std::regex line(R"(Node 0, zone [ A-Za-z0-9]{8} ( {0,5}[0-9]{1,6} ){11})");

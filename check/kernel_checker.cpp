@@ -1,0 +1,511 @@
+// kernel_checker.cpp — the Kernel invariants, written independently of the
+// allocator code they check (zone lists and watermark rules are re-derived
+// here from KERNEL-FACTS.md, not called).
+#include "check/kernel_checker.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "alloc/slab.h"
+#include "alloc/vmalloc.h"
+
+namespace kmf {
+namespace {
+
+std::string hex(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+  return buf;
+}
+
+Finding finding(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
+  return Finding{id, std::move(addrs), std::move(text)};
+}
+
+constexpr std::uint64_t DMA_LIMIT = 16 * MiB;
+
+/// The zone types a request may use, in preference order (KERNEL-FACTS.md).
+std::vector<ZoneType> eligible_zones(gfp_t gfp) {
+  if (gfp & GFP_DMA) return {ZoneType::DMA};
+  if (gfp & GFP_HIGHMEM) return {ZoneType::HIGHMEM, ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA};
+  if (gfp & GFP_DMA32) return {ZoneType::DMA32, ZoneType::DMA};
+  return {ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA};
+}
+
+/// The min watermark a request must stay above: halved for GFP_HIGH, a
+/// further quarter off when it also cannot sleep.
+std::int64_t allowed_min(const Zone& z, gfp_t gfp) {
+  auto min = static_cast<std::int64_t>(z.wmark_min);
+  if (gfp & GFP_HIGH) {
+    min -= min / 2;
+    if (!(gfp & GFP_DIRECT_RECLAIM)) min -= min / 4;
+  }
+  return min;
+}
+
+/// 2.6 rule: after taking 2^order pages the zone keeps more than `min`, and
+/// at each lower order enough pages remain in blocks at least that large.
+bool zone_may_serve(const Zone& z, unsigned order, std::int64_t min) {
+  std::int64_t free = static_cast<std::int64_t>(z.free_pages) - (std::int64_t{1} << order) + 1;
+  if (free <= min) return false;
+  for (unsigned o = 0; o < order; ++o) {
+    free -= static_cast<std::int64_t>(z.free_area[o].nr_free) << o;
+    min /= 2;
+    if (free <= min) return false;
+  }
+  return true;
+}
+
+bool has_block(const Zone& z, unsigned order) {
+  for (unsigned o = order; o <= MAX_PAGE_ORDER; ++o)
+    if (z.free_area[o].nr_free > 0) return true;
+  return false;
+}
+
+bool is_pow2(std::uint64_t v) { return v && (v & (v - 1)) == 0; }
+
+}  // namespace
+
+KernelChecker::KernelChecker(const Kernel& k) : k_(k), boot_blocks_(k.buddy().free_blocks()) {}
+
+Fingerprint KernelChecker::fingerprint() const {
+  Fingerprint f;
+  for (const Zone& z : k_.buddy().zones()) {
+    f.words.push_back(z.free_pages);
+    for (const FreeArea& a : z.free_area) f.words.push_back(a.nr_free);
+  }
+  f.words.push_back(k_.slab().slab_pages());
+  f.words.push_back(k_.vmap().used_pages());
+  f.words.push_back(k_.vmap().pagetable_pages());
+  return f;
+}
+
+std::size_t KernelChecker::kmalloc_class(std::size_t size) const {
+  if (size == 0) return 0;
+  if (k_.config().kmalloc == KmallocProfile::linux_2_6_18) {
+    if (size > 131072) return 0;
+    if (size <= 32) return 32;
+    if (size <= 64) return 64;
+    if (size <= 128) return 128;
+    if (size <= 192) return 192;
+    std::size_t c = 256;
+    while (c < size) c <<= 1;
+    return c;
+  }
+  if (size > 4 * MiB) return 0;
+  if (size <= 8) return 8;
+  if (size <= 16) return 16;
+  if (size <= 32) return 32;
+  if (size <= 64) return 64;
+  if (size <= 96) return 96;
+  if (size <= 128) return 128;
+  if (size <= 192) return 192;
+  std::size_t c = 256;
+  while (c < size) c <<= 1;
+  if (c > 8192) c = std::max<std::size_t>(c, PAGE_SIZE);  // page allocator: whole pages
+  return c;
+}
+
+Check KernelChecker::page_failure(const std::vector<Zone>& pre, gfp_t gfp, unsigned order) const {
+  if (order > MAX_PAGE_ORDER) return std::nullopt;
+  for (ZoneType t : eligible_zones(gfp)) {
+    for (const Zone& z : pre) {
+      if (z.type != t) continue;
+      if (has_block(z, order) && zone_may_serve(z, order, allowed_min(z, gfp)))
+        return finding(Inv::B_AVAIL, {z.start_pfn << PAGE_SHIFT},
+                       "an order-" + std::to_string(order) + " request with " + gfp_to_string(gfp) +
+                           " failed although zone " + std::string(zone_name(z.type)) + " had " +
+                           std::to_string(z.free_pages) + " free pages (min watermark " +
+                           std::to_string(z.wmark_min) +
+                           ") and a free block of order >= " + std::to_string(order));
+    }
+  }
+  return std::nullopt;
+}
+
+Check KernelChecker::page_success(const std::vector<Zone>& pre, gfp_t gfp, unsigned order, Pfn pfn) const {
+  if (order > MAX_PAGE_ORDER)
+    return finding(Inv::B_ORDER, {pfn_to_phys(pfn).value},
+                   "an order-" + std::to_string(order) + " request succeeded; orders above 10 must fail");
+  const std::vector<ZoneType> eligible = eligible_zones(gfp);
+  for (const Zone& z : pre) {
+    if (!z.contains(pfn.value)) continue;
+    if (std::find(eligible.begin(), eligible.end(), z.type) == eligible.end())
+      return finding(Inv::B_ZONE, {pfn_to_phys(pfn).value},
+                     "a request with " + gfp_to_string(gfp) + " was served from zone " +
+                         std::string(zone_name(z.type)) + ", which it may not use");
+    if (!zone_may_serve(z, order, allowed_min(z, gfp)))
+      return finding(Inv::B_WMARK, {pfn_to_phys(pfn).value},
+                     "zone " + std::string(zone_name(z.type)) + " served an order-" + std::to_string(order) +
+                         " request with " + gfp_to_string(gfp) + " at " + std::to_string(z.free_pages) +
+                         " free pages; its reserve for that request is " +
+                         std::to_string(allowed_min(z, gfp)) + " pages (min " + std::to_string(z.wmark_min) +
+                         ")");
+    return std::nullopt;
+  }
+  return finding(Inv::B_ZONE, {pfn_to_phys(pfn).value}, "the block lies in no zone");
+}
+
+Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
+  const Entry& e = ledger[static_cast<std::size_t>(slot)];
+  const Layout& l = k_.layout();
+  const PhysMem& mem = k_.mem();
+  auto page_block = [&](std::uint64_t pfn, unsigned order, gfp_t gfp) -> Check {
+    const std::uint64_t pa = pfn << PAGE_SHIFT;
+    const std::uint64_t end = (pfn + (std::uint64_t{1} << order)) << PAGE_SHIFT;
+    if (pfn & ((std::uint64_t{1} << order) - 1))
+      return finding(Inv::B_ALIGN, {pa},
+                     "an order-" + std::to_string(order) + " block starts at pfn " + hex(pfn) +
+                         ", not a multiple of " + std::to_string(1u << order));
+    if (end > mem.bytes()) return finding(Inv::LAYOUT, {pa}, "the block runs past the end of memory");
+    if ((gfp & GFP_DMA) && end > DMA_LIMIT)
+      return finding(Inv::B_ZONE, {pa}, "a GFP_DMA block ends at " + hex(end) + ", above 16 MiB");
+    if (!(gfp & GFP_HIGHMEM) && end > l.lowmem_bytes)
+      return finding(Inv::B_ZONE, {pa}, "a block without GFP_HIGHMEM ends at " + hex(end) + ", above lowmem");
+    const Page& p = mem.page(pfn);
+    if (p.state != PageState::allocated || p.order != order)
+      return finding(Inv::B_FREELIST, {pa},
+                     "the head frame of a live order-" + std::to_string(order) +
+                         " block is not marked allocated with that order");
+    if (k_.buddy().free_block_containing(pfn) != PFN_NIL)
+      return finding(Inv::B_FREELIST, {pa}, "a live block lies inside a free block");
+    return std::nullopt;
+  };
+  auto direct_mapped = [&](VirtAddr va, std::uint64_t len) -> Check {
+    if (!l.in_direct_map(va) || va.value + len > l.high_memory)
+      return finding(
+          Inv::LAYOUT, {va.value},
+          "a direct-map allocation at " + hex(va.value) + " is outside [PAGE_OFFSET, high_memory)");
+    if (l.va(l.pa(va)) != va) return finding(Inv::LAYOUT, {va.value}, "pa/va do not round-trip");
+    // PHYS-CONTIG: the first byte, every page boundary, the last byte.
+    const std::uint64_t base = l.pa(va).value;
+    auto probe = [&](std::uint64_t off) -> Check {
+      const auto t = k_.translate(va + off);
+      if (!t || t->value != base + off)
+        return finding(Inv::PHYS_CONTIG, {va.value + off},
+                       "byte " + std::to_string(off) + " of the allocation at " + hex(va.value) +
+                           " translates to " + (t ? hex(t->value) : std::string("nothing")) + ", not " +
+                           hex(base + off));
+      return std::nullopt;
+    };
+    if (len == 0) return std::nullopt;
+    if (auto c = probe(0)) return c;
+    for (std::uint64_t off = PAGE_SIZE - (va.value & (PAGE_SIZE - 1)); off < len; off += PAGE_SIZE)
+      if (auto c = probe(off)) return c;
+    return probe(len - 1);
+  };
+  auto guard_after = [&](std::uint64_t end) -> Check {
+    if (k_.translate(VirtAddr{end}))
+      return finding(Inv::V_GUARD, {end}, "the guard page at " + hex(end) + " after an area is mapped");
+    return std::nullopt;
+  };
+
+  switch (e.kind) {
+    case EntryKind::pages: return page_block(e.pfn.value, e.order, e.gfp);
+    case EntryKind::free_pages: {
+      if (auto c = page_block(e.pfn.value, e.order, e.gfp & ~GFP_HIGHMEM)) return c;
+      return direct_mapped(e.va, e.span);
+    }
+    case EntryKind::kmalloc:
+    case EntryKind::object: {
+      if (auto c = direct_mapped(e.va, std::max<std::uint64_t>(e.size, 1))) return c;
+      if (e.kind == EntryKind::kmalloc) {
+        const std::size_t cls = kmalloc_class(e.size);
+        if (e.span < e.size || (cls != 0 && e.span != cls))
+          return finding(Inv::S_KSIZE, {e.va.value},
+                         "ksize is " + std::to_string(e.span) + " for a kmalloc of " +
+                             std::to_string(e.size) + "; the size class is " + std::to_string(cls));
+        const std::uint64_t natural = is_pow2(cls) ? std::min<std::uint64_t>(cls, PAGE_SIZE) : 8;
+        if (e.va.value % natural != 0)
+          return finding(Inv::S_ALIGN, {e.va.value},
+                         "a kmalloc-" + std::to_string(cls) + " object at " + hex(e.va.value) +
+                             " is not aligned to " + std::to_string(natural));
+      } else {
+        const std::uint64_t align = std::max<std::uint64_t>(e.align, 8);
+        if (e.va.value % align != 0)
+          return finding(Inv::S_ALIGN, {e.va.value},
+                         "an object at " + hex(e.va.value) + " is not aligned to its cache's " +
+                             std::to_string(align) + " bytes");
+      }
+      const Page& p = mem.page(l.pa(e.va).value >> PAGE_SHIFT);
+      if (p.owner != PageOwner::slab && p.owner != PageOwner::large_kmalloc)
+        return finding(Inv::S_OBJECT, {e.va.value}, "a live object lies in a frame no slab owns");
+      return std::nullopt;
+    }
+    case EntryKind::vmalloc: {
+      if (!page_aligned(e.va.value) || !l.in_vmalloc(e.va) || e.va.value + e.span > l.vmalloc_end ||
+          e.va.value < l.high_memory + 8 * MiB)
+        return finding(Inv::V_CONTIG, {e.va.value},
+                       "a vmalloc area at " + hex(e.va.value) +
+                           " is unaligned or outside [VMALLOC_START, "
+                           "VMALLOC_END)");
+      for (std::size_t i = 0; i < e.frames.size(); ++i) {
+        const std::uint64_t va = e.va.value + i * PAGE_SIZE;
+        const auto t = k_.translate(VirtAddr{va});
+        if (!t)
+          return finding(Inv::V_CONTIG, {va},
+                         "page " + std::to_string(i) + " of a vmalloc area is not mapped");
+        if ((t->value >> PAGE_SHIFT) != e.frames[i])
+          return finding(Inv::V_CONTIG, {va, t->value},
+                         "page " + std::to_string(i) + " of a vmalloc area now maps frame " +
+                             hex(t->value >> PAGE_SHIFT) + ", not the frame it had (" + hex(e.frames[i]) +
+                             ")");
+        const std::uint64_t pfn = e.frames[i];
+        if (pfn >= mem.nr_frames())
+          return finding(Inv::V_FRAMES, {va}, "a vmalloc page maps a frame beyond memory");
+        const Page& p = mem.page(pfn);
+        if (p.state != PageState::allocated || p.owner != PageOwner::vmalloc)
+          return finding(Inv::V_FRAMES, {va, pfn << PAGE_SHIFT},
+                         "frame " + hex(pfn) + " behind a vmalloc page is not an allocated vmalloc frame");
+        if (k_.buddy().free_block_containing(pfn) != PFN_NIL)
+          return finding(Inv::V_FRAMES, {va, pfn << PAGE_SHIFT},
+                         "frame " + hex(pfn) + " behind a vmalloc page is on a buddy free list");
+      }
+      return guard_after(e.va.value + e.span);
+    }
+    case EntryKind::ioremap: {
+      const std::uint64_t first = e.va.value;
+      auto probe = [&](std::uint64_t off) -> Check {
+        const auto t = k_.translate(VirtAddr{first + off});
+        if (!t || t->value != e.phys.value + off)
+          return finding(Inv::IOREMAP, {first + off},
+                         "byte " + std::to_string(off) + " of ioremap(" + hex(e.phys.value) +
+                             ") translates to " + (t ? hex(t->value) : std::string("nothing")));
+        return std::nullopt;
+      };
+      if (e.size == 0) return std::nullopt;
+      if (auto c = probe(0)) return c;
+      for (std::uint64_t off = PAGE_SIZE - (first & (PAGE_SIZE - 1)); off < e.size; off += PAGE_SIZE)
+        if (auto c = probe(off)) return c;
+      if (auto c = probe(e.size - 1)) return c;
+      return guard_after(page_align_up(first + e.size));
+    }
+    case EntryKind::cache: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Check KernelChecker::overlap(const Ledger& ledger, std::int32_t slot) const {
+  const Entry& e = ledger[static_cast<std::size_t>(slot)];
+  auto clash = [&](std::optional<std::int32_t> other, std::uint64_t lo, const char* what) -> Check {
+    if (!other) return std::nullopt;
+    const Entry& o = ledger[static_cast<std::size_t>(*other)];
+    return finding(Inv::NO_OVERLAP, {lo, o.va.value},
+                   std::string("the new ") + std::string(entry_kind_name(e.kind)) + " shares " + what +
+                       " with live slot " + std::to_string(*other) + " (" +
+                       std::string(entry_kind_name(o.kind)) + ")");
+  };
+  auto lo_phys = [&](std::uint64_t pa, std::uint64_t len) {
+    return clash(ledger.phys_overlap(pa, pa + len, slot), pa, "physical memory");
+  };
+  switch (e.kind) {
+    case EntryKind::pages:
+    case EntryKind::free_pages: return lo_phys(e.pfn.value << PAGE_SHIFT, e.span);
+    case EntryKind::kmalloc:
+    case EntryKind::object: return lo_phys(k_.layout().pa(e.va).value, std::max<std::uint64_t>(e.span, 1));
+    case EntryKind::vmalloc:
+      for (std::uint64_t pfn : e.frames)
+        if (auto c = lo_phys(pfn << PAGE_SHIFT, PAGE_SIZE)) return c;
+      return clash(ledger.virt_overlap(e.va.value, e.va.value + e.span, slot), e.va.value,
+                   "virtual addresses");
+    case EntryKind::ioremap:
+      return clash(ledger.virt_overlap(e.va.value & PAGE_MASK, page_align_up(e.va.value + e.size), slot),
+                   e.va.value, "virtual addresses");
+    case EntryKind::cache: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Check KernelChecker::after_release(const Entry& e) const {
+  switch (e.kind) {
+    case EntryKind::vmalloc:
+    case EntryKind::ioremap: {
+      const std::uint64_t first = e.va.value & PAGE_MASK;
+      const std::uint64_t end = page_align_up(e.va.value + (e.kind == EntryKind::vmalloc ? e.span : e.size));
+      for (std::uint64_t va = first; va < end; va += PAGE_SIZE)
+        if (k_.translate(VirtAddr{va}))
+          return finding(Inv::V_UNMAP, {va},
+                         "a page-table entry at " + hex(va) + " remains after the area was released");
+      for (std::uint64_t pfn : e.frames)
+        if (k_.buddy().free_block_containing(pfn) == PFN_NIL)
+          return finding(Inv::V_UNMAP, {pfn << PAGE_SHIFT},
+                         "frame " + hex(pfn) + " of a freed vmalloc area is not free");
+      return std::nullopt;
+    }
+    case EntryKind::pages:
+    case EntryKind::free_pages: return around_free(e.pfn.value);
+    default: return std::nullopt;
+  }
+}
+
+Check KernelChecker::around_free(std::uint64_t pfn) const {
+  const BuddyAllocator& b = k_.buddy();
+  const std::uint64_t head = b.free_block_containing(pfn);
+  if (head == PFN_NIL)
+    return finding(Inv::B_FREELIST, {pfn << PAGE_SHIFT},
+                   "frame " + hex(pfn) + " was freed but lies in no free block");
+  const Page& p = k_.mem().page(head);
+  const unsigned order = p.order;
+  if (head & ((std::uint64_t{1} << order) - 1))
+    return finding(Inv::B_ALIGN, {head << PAGE_SHIFT},
+                   "a free order-" + std::to_string(order) + " block is misaligned");
+  const Zone* z = b.zone_of(head);
+  if (order < MAX_PAGE_ORDER && z) {
+    const std::uint64_t buddy = head ^ (std::uint64_t{1} << order);
+    if (z->contains(buddy)) {
+      const Page& q = k_.mem().page(buddy);
+      if (q.state == PageState::free && q.order == order)
+        return finding(Inv::B_COALESCE, {head << PAGE_SHIFT, buddy << PAGE_SHIFT},
+                       "free order-" + std::to_string(order) + " blocks at pfn " + hex(head) +
+                           " and its buddy " + hex(buddy) + " were not merged");
+    }
+  }
+  return std::nullopt;
+}
+
+Check KernelChecker::zone_lists(std::size_t zi) const {
+  const Zone& z = k_.buddy().zones()[zi];
+  const PhysMem& mem = k_.mem();
+  std::vector<std::pair<std::uint64_t, unsigned>> blocks;
+  std::uint64_t total = 0;
+  for (unsigned o = 0; o <= MAX_PAGE_ORDER; ++o) {
+    const FreeArea& a = z.free_area[o];
+    std::uint32_t cur = a.head;
+    for (std::uint64_t n = 0; n < a.nr_free; ++n) {
+      if (cur == PFN_NIL || cur >= mem.nr_frames())
+        return finding(Inv::B_FREELIST, {},
+                       "the order-" + std::to_string(o) + " list of zone " + std::string(zone_name(z.type)) +
+                           " is shorter than its count " + std::to_string(a.nr_free));
+      const Page& p = mem.page(cur);
+      const std::uint64_t end = cur + (std::uint64_t{1} << o);
+      if (!z.contains(cur) || end > z.end_pfn)
+        return finding(
+            Inv::B_FREELIST, {std::uint64_t{cur} << PAGE_SHIFT},
+            "a free block on zone " + std::string(zone_name(z.type)) + "'s list lies outside the zone");
+      if (p.state != PageState::free || p.order != o)
+        return finding(Inv::B_FREELIST, {std::uint64_t{cur} << PAGE_SHIFT},
+                       "the block at pfn " + hex(cur) + " on the order-" + std::to_string(o) +
+                           " list is not marked free with that order");
+      if (cur & ((1u << o) - 1))
+        return finding(Inv::B_ALIGN, {std::uint64_t{cur} << PAGE_SHIFT},
+                       "a free order-" + std::to_string(o) + " block starts at pfn " + hex(cur));
+      if (o < MAX_PAGE_ORDER) {
+        const std::uint64_t buddy = cur ^ (std::uint64_t{1} << o);
+        if (z.contains(buddy) && mem.page(buddy).state == PageState::free && mem.page(buddy).order == o)
+          return finding(Inv::B_COALESCE, {std::uint64_t{cur} << PAGE_SHIFT, buddy << PAGE_SHIFT},
+                         "free order-" + std::to_string(o) + " buddies at pfn " + hex(cur) + " and " +
+                             hex(buddy) + " were not merged");
+      }
+      blocks.emplace_back(cur, o);
+      total += std::uint64_t{1} << o;
+      cur = p.next;
+    }
+    if (a.nr_free > 0 && cur != a.head)
+      return finding(Inv::B_FREELIST, {},
+                     "the order-" + std::to_string(o) + " list of zone " + std::string(zone_name(z.type)) +
+                         " is longer than its count " + std::to_string(a.nr_free) + " (or broken)");
+    if (a.nr_free == 0 && a.head != PFN_NIL) return finding(Inv::B_FREELIST, {}, "an empty list has a head");
+  }
+  if (total != z.free_pages)
+    return finding(Inv::B_FREELIST, {},
+                   "zone " + std::string(zone_name(z.type)) + " counts " + std::to_string(z.free_pages) +
+                       " free pages but its lists hold " + std::to_string(total));
+  std::sort(blocks.begin(), blocks.end());
+  for (std::size_t i = 1; i < blocks.size(); ++i)
+    if (blocks[i - 1].first + (std::uint64_t{1} << blocks[i - 1].second) > blocks[i].first)
+      return finding(
+          Inv::B_FREELIST, {blocks[i - 1].first << PAGE_SHIFT, blocks[i].first << PAGE_SHIFT},
+          "free blocks at pfn " + hex(blocks[i - 1].first) + " and " + hex(blocks[i].first) + " overlap");
+  return std::nullopt;
+}
+
+Check KernelChecker::zone_account(std::size_t zi) const {
+  const Zone& z = k_.buddy().zones()[zi];
+  const PhysMem& mem = k_.mem();
+  std::uint64_t free = 0, allocated = 0, reserved = 0;
+  for (std::uint64_t pfn = z.start_pfn; pfn < z.end_pfn;) {
+    const Page& p = mem.page(pfn);
+    const std::uint64_t n = std::uint64_t{1} << p.order;
+    switch (p.state) {
+      case PageState::reserved:
+        ++reserved;
+        ++pfn;
+        continue;
+      case PageState::free: free += n; break;
+      case PageState::allocated: allocated += n; break;
+      case PageState::none:
+        return finding(Inv::B_ACCOUNT, {pfn << PAGE_SHIFT},
+                       "frame " + hex(pfn) + " in zone " + std::string(zone_name(z.type)) +
+                           " belongs to no block: it is neither free, allocated nor reserved");
+    }
+    if (p.order > MAX_PAGE_ORDER || pfn + n > z.end_pfn)
+      return finding(Inv::B_ACCOUNT, {pfn << PAGE_SHIFT},
+                     "a block at pfn " + hex(pfn) + " runs past its zone");
+    pfn += n;
+  }
+  if (free != z.free_pages || free + allocated + reserved != z.present_pages || reserved != z.reserved_pages)
+    return finding(Inv::B_ACCOUNT, {},
+                   "zone " + std::string(zone_name(z.type)) + ": " + std::to_string(free) + " free + " +
+                       std::to_string(allocated) + " allocated + " + std::to_string(reserved) +
+                       " reserved frames; the zone counts " + std::to_string(z.free_pages) + " free of " +
+                       std::to_string(z.present_pages) + " present");
+  return std::nullopt;
+}
+
+Check KernelChecker::sweep(const Ledger& ledger) const {
+  for (std::size_t zi = 0; zi < k_.buddy().zones().size(); ++zi) {
+    if (auto c = zone_lists(zi)) return c;
+    if (auto c = zone_account(zi)) return c;
+  }
+  for (std::size_t s = 0; s < ledger.size(); ++s)
+    if (ledger[s].live)
+      if (auto c = entry(ledger, static_cast<std::int32_t>(s))) return c;
+  auto adjacent = [&](const std::multimap<std::uint64_t, Ledger::Range>& m, const char* what) -> Check {
+    const Ledger::Range* prev = nullptr;
+    std::uint64_t prev_lo = 0;
+    for (const auto& [lo, r] : m) {
+      if (prev && prev->hi > lo && prev->slot != r.slot)
+        return finding(Inv::NO_OVERLAP, {prev_lo, lo},
+                       std::string("live slots ") + std::to_string(prev->slot) + " and " +
+                           std::to_string(r.slot) + " share " + what);
+      prev = &r;
+      prev_lo = lo;
+    }
+    return std::nullopt;
+  };
+  if (auto c = adjacent(ledger.phys_ranges(), "physical memory")) return c;
+  return adjacent(ledger.virt_ranges(), "virtual addresses");
+}
+
+Check KernelChecker::restored() const {
+  const PhysMem& mem = k_.mem();
+  std::vector<std::uint64_t> leaks;
+  std::string listing;
+  for (const Zone& z : k_.buddy().zones()) {
+    for (std::uint64_t pfn = z.start_pfn; pfn < z.end_pfn;) {
+      const Page& p = mem.page(pfn);
+      const std::uint64_t n = p.state == PageState::none ? 1 : std::uint64_t{1} << p.order;
+      if (p.state == PageState::allocated && leaks.size() < 16) {
+        leaks.push_back(pfn << PAGE_SHIFT);
+        char buf[160];
+        const VirtAddr va = k_.pfn_to_virt(Pfn{pfn});
+        std::snprintf(buf, sizeof buf,
+                      "unreferenced object 0x%" PRIx64 " (size %" PRIu64 ") [pfn %" PRIx64 "]\n",
+                      va ? va.value : (pfn << PAGE_SHIFT), n * PAGE_SIZE, pfn);
+        listing += buf;
+      }
+      pfn += n;
+    }
+  }
+  if (!leaks.empty())
+    return finding(Inv::NO_LEAK, leaks,
+                   "after every allocation was freed the subject still holds frames:\n" + listing);
+  if (k_.buddy().free_blocks() != boot_blocks_)
+    return finding(
+        Inv::B_RESTORE, {},
+        "after everything was freed the free lists differ from the boot state:\n" + k_.proc_buddyinfo());
+  return std::nullopt;
+}
+
+}  // namespace kmf

@@ -1,0 +1,86 @@
+// kernel_checker.h — the invariant checks for kmf::Kernel, the default subject.
+//
+// The checker only reads: the Kernel's const introspection (zones, free
+// lists, frame metadata, translate, ksize) and the Ledger. Each check returns
+// the first Finding or nothing; the executor turns a Finding into a Violation
+// with the op's index and text.
+//
+// Per-entry checks run when an allocation is made (incremental) and for every
+// live entry in a sweep; zone checks run in sweeps; the "pre" checks compare a
+// request against the zone state just before it ran (B-AVAIL, B-WMARK).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alloc/kernel.h"
+#include "check/catalog.h"
+#include "check/ledger.h"
+
+namespace kmf {
+
+struct Finding {
+  Inv id;
+  std::vector<std::uint64_t> addrs;
+  std::string explanation;
+};
+using Check = std::optional<Finding>;
+
+/// A cheap summary of allocator state: equal before and after any op that
+/// must change nothing (misuse, injected fault, clean failure).
+struct Fingerprint {
+  std::vector<std::uint64_t> words;
+  friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
+};
+
+class KernelChecker {
+ public:
+  explicit KernelChecker(const Kernel& k);
+
+  Fingerprint fingerprint() const;
+  /// The zones as they are now (copied, for the pre-op checks).
+  std::vector<Zone> zones() const { return k_.buddy().zones(); }
+
+  /// B-ORDER, B-AVAIL: a page request of `order` with `gfp` failed without an
+  /// injected fault; `pre` is the zone state before it.
+  Check page_failure(const std::vector<Zone>& pre, gfp_t gfp, unsigned order) const;
+  /// B-WMARK: the zone that served `pfn` could serve the request by the rules.
+  Check page_success(const std::vector<Zone>& pre, gfp_t gfp, unsigned order, Pfn pfn) const;
+
+  /// Every per-allocation invariant of one live entry (B-ALIGN, B-ZONE,
+  /// LAYOUT, PHYS-CONTIG, S-KSIZE, S-ALIGN, S-OBJECT, V-CONTIG, V-GUARD,
+  /// V-FRAMES, IOREMAP) — O(pages of the entry).
+  Check entry(const Ledger& ledger, std::int32_t slot) const;
+  /// NO-OVERLAP of one entry against the ledger's indexes.
+  Check overlap(const Ledger& ledger, std::int32_t slot) const;
+  /// V-UNMAP / frames free after a vfree, iounmap or page free of `e`.
+  Check after_release(const Entry& e) const;
+  /// B-COALESCE and B-FREELIST around one frame that was just freed.
+  Check around_free(std::uint64_t pfn) const;
+
+  /// The full sweep: free lists, accounting, every live entry, overlaps.
+  Check sweep(const Ledger& ledger) const;
+  /// After teardown: B-RESTORE and NO-LEAK.
+  Check restored() const;
+
+  /// The kmalloc size class of `size` in this machine's profile (0 above the limit).
+  std::size_t kmalloc_class(std::size_t size) const;
+
+ private:
+  Check zone_lists(std::size_t zi) const;
+  Check zone_account(std::size_t zi) const;
+
+  const Kernel& k_;
+  std::vector<std::pair<std::uint64_t, unsigned>> boot_blocks_;
+};
+
+/// Stamp byte `offset` of allocation `id`: a value derived from both, so a
+/// byte copied from another allocation or offset is caught.
+inline std::uint8_t stamp_byte(std::uint32_t id, std::uint64_t offset) {
+  const std::uint64_t x = (id + 1) * 0x9E3779B1ULL + offset * 0x85EBCA77ULL;
+  return static_cast<std::uint8_t>((x >> 24) ^ (x >> 8) ^ offset);
+}
+
+}  // namespace kmf

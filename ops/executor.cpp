@@ -1,0 +1,1030 @@
+// executor.cpp — runs a Program on a fresh Kernel under the KernelChecker.
+//
+// Each op handler returns the first Finding (or nothing). The shape of every
+// handler is the same:
+//   1. note the state the op must not change if it fails or is a misuse
+//      (fingerprint, report count, fault counters, zones for B-AVAIL);
+//   2. run the op on the subject;
+//   3. judge the outcome: a misuse op must yield exactly its report and
+//      change nothing (MISUSE); an injected fault must return null and change
+//      nothing (FAULT); a valid op must produce no report;
+//   4. record successes in the Ledger, stamp them, run the incremental checks.
+#include "ops/executor.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <initializer_list>
+#include <sstream>
+#include <stdexcept>
+
+#include "alloc/vmalloc.h"
+#include "check/kernel_checker.h"
+#include "check/ledger.h"
+
+namespace kmf {
+
+std::string print_kmf(const Program& program);  // ops/kmf_text.h
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+  return buf;
+}
+
+Finding fail(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
+  return Finding{id, std::move(addrs), std::move(text)};
+}
+
+bool is_slab_kind(EntryKind k) { return k == EntryKind::kmalloc || k == EntryKind::object; }
+
+class Runner {
+ public:
+  Runner(const Program& p, const ExecOptions& o, Kernel& k) : prog_(p), opt_(o), k_(k), chk_(k) {
+    ledger_.resize(p.nr_slots());
+  }
+
+  ExecResult run() {
+    ExecResult result;
+    if (opt_.trace) split_lines();
+    for (std::size_t i = 0; i < prog_.ops.size(); ++i) {
+      op_index_ = i;
+      reports_at_op_start_ = k_.reports().size();
+      trace_suffix_.clear();
+      Check c = std::visit([&](const auto& op) { return handle(op); }, prog_.ops[i]);
+      if (!c) c = accept_debug_reports();
+      if (!c && opt_.level == CheckLevel::full) c = chk_.sweep(ledger_);
+      last_op_reports_.assign(k_.reports().begin() + static_cast<std::ptrdiff_t>(reports_at_op_start_),
+                              k_.reports().end());
+      if (opt_.trace) result.trace.push_back(op_text(i) + trace_suffix_);
+      ++result.ops_run;
+      if (c) {
+        result.violation = to_violation(*c, i);
+        result.printed = std::move(printed_);
+        return result;
+      }
+    }
+    op_index_ = prog_.ops.size();
+    k_.set_atomic(false);
+    k_.fail_page_alloc().disable();
+    k_.failslab().disable();
+    if (opt_.before_teardown) opt_.before_teardown(k_);
+    Check c;
+    if (opt_.level != CheckLevel::none) c = chk_.sweep(ledger_);
+    if (!c && opt_.teardown) c = teardown();
+    if (c) result.violation = to_violation(*c, prog_.ops.size());
+    result.printed = std::move(printed_);
+    return result;
+  }
+
+ private:
+  // ---- helpers ---------------------------------------------------------------------
+
+  void split_lines() {
+    std::istringstream in(print_kmf(prog_));
+    std::string line;
+    std::getline(in, line);  // the machine line
+    while (std::getline(in, line)) lines_.push_back(line);
+  }
+
+  std::string op_text(std::size_t i) {
+    if (lines_.empty()) split_lines();
+    return i < lines_.size() ? lines_[i] : std::string();
+  }
+
+  Violation to_violation(const Finding& f, std::size_t i) {
+    return Violation{f.id, i, i < prog_.ops.size() ? op_text(i) : std::string(), f.addrs, f.explanation};
+  }
+
+  Entry& slot(Slot s) { return ledger_[static_cast<std::size_t>(s)]; }
+  const std::string& name(Slot s) const { return prog_.names[static_cast<std::size_t>(s)]; }
+
+  std::size_t new_reports() const { return k_.reports().size() - reports_at_op_start_; }
+
+  /// Reports of a valid op: none allowed, except red-zone / poison reports
+  /// while a scribbled object waits to be noticed (DEBUG-DETECT).
+  Check no_report() {
+    for (std::size_t i = reports_at_op_start_; i < k_.reports().size(); ++i) {
+      const Report& r = k_.reports()[i];
+      if (pending_debug_ && (r.kind == ReportKind::redzone || r.kind == ReportKind::poison)) continue;
+      if (scribbled_ && r.kind == ReportKind::page_fault) continue;
+      return fail(
+          Inv::MISUSE, {r.addr},
+          "a valid op produced a report: [" + std::string(report_kind_name(r.kind)) + "] " + r.message);
+    }
+    return std::nullopt;
+  }
+
+  /// A misuse op: exactly one report, of one of `kinds`, and no state change.
+  Check misuse(const Fingerprint& before, std::initializer_list<ReportKind> kinds, const char* what) {
+    std::string expected;
+    for (ReportKind kd : kinds)
+      expected += (expected.empty() ? "" : " or ") + std::string(report_kind_name(kd));
+    if (new_reports() != 1)
+      return fail(Inv::MISUSE, {},
+                  std::string(what) + " must yield exactly one report (" + expected + "); it yielded " +
+                      std::to_string(new_reports()));
+    const Report& r = k_.reports().back();
+    if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end())
+      return fail(Inv::MISUSE, {r.addr},
+                  std::string(what) + " must be reported as " + expected + "; it was reported as " +
+                      std::string(report_kind_name(r.kind)) + ": " + r.message);
+    if (chk_.fingerprint() != before)
+      return fail(Inv::MISUSE, {r.addr}, std::string(what) + " was reported but changed allocator state");
+    trace_suffix_ = " -> report " + std::string(report_kind_name(r.kind));
+    return std::nullopt;
+  }
+
+  std::uint64_t faults() const { return k_.fail_page_alloc().failures + k_.failslab().failures; }
+
+  /// A request that returned null: an injected fault or a clean failure must
+  /// leave the state unchanged.
+  Check clean_failure(const Fingerprint& before, std::uint64_t faults_before) {
+    if (chk_.fingerprint() != before)
+      return fail(faults() != faults_before ? Inv::FAULT : Inv::MISUSE, {},
+                  faults() != faults_before ? "an injected failure returned null but changed allocator state"
+                                            : "a failed request changed allocator state");
+    trace_suffix_ = faults() != faults_before ? " -> NULL (injected fault)" : " -> NULL";
+    return std::nullopt;
+  }
+
+  bool sleeping_in_atomic(gfp_t gfp) const { return k_.in_atomic() && (gfp & GFP_DIRECT_RECLAIM); }
+
+  // ---- stamps (INTEGRITY) and zero checks (ZERO) ------------------------------------------
+
+  /// Byte ranges of an allocation that carry stamps: all of a small one; the
+  /// head, each page's first 64 bytes and the tail of a large one.
+  static std::vector<std::pair<std::uint64_t, std::uint64_t>> stamp_ranges(std::uint64_t size,
+                                                                           std::uint64_t va) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> r;
+    if (size == 0) return r;
+    if (size <= 1024) {
+      r.emplace_back(0, size);
+      return r;
+    }
+    r.emplace_back(0, 256);
+    for (std::uint64_t off = PAGE_SIZE - (va & (PAGE_SIZE - 1)); off + 64 <= size; off += PAGE_SIZE)
+      r.emplace_back(off, 64);
+    r.emplace_back(size - 64, 64);
+    return r;
+  }
+
+  bool access(const Entry& e, std::uint64_t off, std::span<std::byte> buf, bool write) {
+    if (e.kind == EntryKind::pages) {
+      const PhysAddr pa = pfn_to_phys(e.pfn) + off;
+      return write ? k_.write_phys(pa, buf) : k_.read_phys(pa, buf);
+    }
+    return write ? k_.write(e.va + off, buf) : k_.read(e.va + off, buf);
+  }
+
+  std::uint8_t expected_byte(const Entry& e, std::uint64_t off) const {
+    for (auto it = e.writes.rbegin(); it != e.writes.rend(); ++it)
+      if (off >= it->offset && off < it->offset + it->length) return it->byte;
+    return stamp_byte(e.id, off);
+  }
+
+  void stamp(Entry& e) {
+    for (auto [off, len] : stamp_ranges(e.size, e.va.value)) {
+      buf_.resize(len);
+      for (std::uint64_t i = 0; i < len; ++i) buf_[i] = std::byte{stamp_byte(e.id, off + i)};
+      access(e, off, buf_, true);
+    }
+  }
+
+  Check verify_stamps(Slot s) {
+    Entry& e = slot(s);
+    if (scribbled_) return std::nullopt;  // a misuse write may have hit anything
+    for (auto [off, len] : stamp_ranges(e.size, e.va.value)) {
+      buf_.resize(len);
+      if (!access(e, off, buf_, false))
+        return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
+      for (std::uint64_t i = 0; i < len; ++i) {
+        const auto want = expected_byte(e, off + i);
+        if (std::to_integer<std::uint8_t>(buf_[i]) != want)
+          return fail(Inv::INTEGRITY, {e.va.value + off + i},
+                      "byte " + std::to_string(off + i) + " of " + name(s) + " (" +
+                          std::string(entry_kind_name(e.kind)) + ", " + std::to_string(e.size) +
+                          " bytes) reads " + hex(std::to_integer<std::uint8_t>(buf_[i])) + ", stamped " +
+                          hex(want) + ": something else wrote into it while it was live");
+      }
+    }
+    return std::nullopt;
+  }
+
+  Check verify_zero(Slot s) {
+    Entry& e = slot(s);
+    const std::uint64_t len = std::min<std::uint64_t>(e.size, 64 * KiB);
+    for (auto [off, n] : stamp_ranges(len, e.va.value)) {
+      buf_.resize(n);
+      access(e, off, buf_, false);
+      for (std::uint64_t i = 0; i < n; ++i)
+        if (buf_[i] != std::byte{0})
+          return fail(Inv::ZERO, {e.va.value + off + i},
+                      "byte " + std::to_string(off + i) + " of zeroed allocation " + name(s) + " reads " +
+                          hex(std::to_integer<std::uint8_t>(buf_[i])));
+    }
+    return std::nullopt;
+  }
+
+  // ---- recording ------------------------------------------------------------------------
+
+  void index(Slot s) {
+    Entry& e = slot(s);
+    switch (e.kind) {
+      case EntryKind::pages:
+      case EntryKind::free_pages:
+        ledger_.add_phys(e.pfn.value << PAGE_SHIFT, (e.pfn.value << PAGE_SHIFT) + e.span, s);
+        break;
+      case EntryKind::kmalloc:
+      case EntryKind::object: {
+        const std::uint64_t pa = k_.layout().pa(e.va).value;
+        ledger_.add_phys(pa, pa + std::max<std::uint64_t>(e.span, 1), s);
+        break;
+      }
+      case EntryKind::vmalloc:
+        for (std::uint64_t pfn : e.frames) ledger_.add_phys(pfn << PAGE_SHIFT, (pfn + 1) << PAGE_SHIFT, s);
+        ledger_.add_virt(e.va.value, e.va.value + e.span, s);
+        break;
+      case EntryKind::ioremap:
+        ledger_.add_virt(e.va.value & PAGE_MASK, page_align_up(e.va.value + e.size), s);
+        break;
+      case EntryKind::cache: break;
+    }
+  }
+
+  void unindex(Slot s) {
+    Entry& e = slot(s);
+    switch (e.kind) {
+      case EntryKind::pages:
+      case EntryKind::free_pages: ledger_.remove_phys(e.pfn.value << PAGE_SHIFT, s); break;
+      case EntryKind::kmalloc:
+      case EntryKind::object: ledger_.remove_phys(k_.layout().pa(e.va).value, s); break;
+      case EntryKind::vmalloc:
+        for (std::uint64_t pfn : e.frames) ledger_.remove_phys(pfn << PAGE_SHIFT, s);
+        ledger_.remove_virt(e.va.value, s);
+        break;
+      case EntryKind::ioremap: ledger_.remove_virt(e.va.value & PAGE_MASK, s); break;
+      case EntryKind::cache: break;
+    }
+  }
+
+  /// A new live entry: overlap, per-entry invariants, zero check, stamps.
+  Check admit(Slot s) {
+    Entry& e = slot(s);
+    e.bound = true;
+    e.live = true;
+    e.id = next_id_++;
+    if (e.kind != EntryKind::cache) {
+      if (opt_.level != CheckLevel::none) {
+        if (auto c = chk_.overlap(ledger_, s)) return c;
+        if (auto c = chk_.entry(ledger_, s)) return c;
+      }
+      index(s);
+      if (e.zeroed)
+        if (auto c = verify_zero(s)) return c;
+      stamp(e);
+    }
+    describe(s);
+    return std::nullopt;
+  }
+
+  void describe(Slot s) {
+    if (!opt_.trace) return;
+    const Entry& e = slot(s);
+    switch (e.kind) {
+      case EntryKind::pages:
+        trace_suffix_ = " -> pfn " + hex(e.pfn.value) + " (phys " + hex(e.pfn.value << PAGE_SHIFT) + ")";
+        break;
+      case EntryKind::free_pages:
+      case EntryKind::kmalloc:
+      case EntryKind::object:
+        trace_suffix_ = " -> " + hex(e.va.value) + " (phys " + hex(k_.layout().pa(e.va).value);
+        if (is_slab_kind(e.kind)) trace_suffix_ += ", ksize " + std::to_string(e.span);
+        trace_suffix_ += ")";
+        break;
+      case EntryKind::vmalloc:
+        trace_suffix_ = " -> " + hex(e.va.value) + " (" + std::to_string(e.frames.size()) + " pages)";
+        break;
+      case EntryKind::ioremap:
+        trace_suffix_ = " -> " + hex(e.va.value) + " (phys " + hex(e.phys.value) + ")";
+        break;
+      case EntryKind::cache: trace_suffix_ = " -> cache"; break;
+    }
+  }
+
+  /// The live entry (other than `s`) whose memory covers what `s` had, if any:
+  /// a second free of `s` would then free someone else's memory, which the
+  /// subject cannot tell from a valid free. Such ops are skipped.
+  bool reused(Slot s) {
+    Entry& e = slot(s);
+    switch (e.kind) {
+      case EntryKind::pages:
+      case EntryKind::free_pages:
+        return ledger_.phys_overlap(e.pfn.value << PAGE_SHIFT, (e.pfn.value << PAGE_SHIFT) + e.span)
+            .has_value();
+      case EntryKind::kmalloc:
+      case EntryKind::object: {
+        const std::uint64_t pa = k_.layout().pa(e.va).value;
+        return ledger_.phys_overlap(pa, pa + std::max<std::uint64_t>(e.span, 1)).has_value();
+      }
+      case EntryKind::vmalloc: return ledger_.virt_overlap(e.va.value, e.va.value + e.span).has_value();
+      case EntryKind::ioremap:
+        return ledger_.virt_overlap(e.va.value & PAGE_MASK, page_align_up(e.va.value + e.size)).has_value();
+      case EntryKind::cache: return false;
+    }
+    return false;
+  }
+
+  Check skip(const char* why) {
+    trace_suffix_ = std::string(" -> skipped: ") + why;
+    return std::nullopt;
+  }
+
+  /// After a valid free of a live entry: the entry leaves the ledger.
+  Check released(Slot s) {
+    Entry& e = slot(s);
+    e.live = false;
+    unindex(s);
+    if (auto c = no_report()) return c;
+    if (opt_.level != CheckLevel::none)
+      if (auto c = chk_.after_release(e)) return c;
+    if (e.corrupted && pending_debug_ && is_slab_kind(e.kind))
+      return fail(
+          Inv::DEBUG_DETECT, {e.va.value},
+          name(s) + " was written past its end and freed, and slab_debug did not notice the red zone");
+    return std::nullopt;
+  }
+
+  Check accept_debug_reports() {
+    if (!pending_debug_) return std::nullopt;
+    for (std::size_t i = reports_at_op_start_; i < k_.reports().size(); ++i) {
+      const ReportKind kd = k_.reports()[i].kind;
+      if (kd == ReportKind::redzone || kd == ReportKind::poison) {
+        pending_debug_ = false;
+        for (std::size_t s = 0; s < ledger_.size(); ++s) ledger_[s].corrupted = false;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // ---- page allocator ---------------------------------------------------------------------
+
+  Check page_alloc(Slot dst, gfp_t gfp, unsigned order, bool virt) {
+    const Fingerprint before = chk_.fingerprint();
+    const std::uint64_t f0 = faults();
+    const std::vector<Zone> pre = chk_.zones();
+    const bool misuse_sleep = sleeping_in_atomic(gfp);
+    Pfn pfn = Pfn::none();
+    VirtAddr va{0};
+    if (virt) {
+      va = k_.get_free_pages(gfp, order);
+      if (va) pfn = k_.virt_to_pfn(va);
+    } else {
+      pfn = k_.alloc_pages(gfp, order);
+    }
+    if (misuse_sleep) {
+      if (pfn) return fail(Inv::MISUSE, {}, "a sleeping request in atomic context succeeded");
+      return misuse(before, {ReportKind::sleep_in_atomic}, "a sleeping request in atomic context");
+    }
+    if (auto c = no_report()) return c;
+    const gfp_t eff = virt ? (gfp & ~GFP_HIGHMEM) : gfp;
+    if (!pfn) {
+      if (auto c = clean_failure(before, f0)) return c;
+      if (faults() == f0 && opt_.level != CheckLevel::none) return chk_.page_failure(pre, eff, order);
+      return std::nullopt;
+    }
+    if (faults() != f0) return fail(Inv::FAULT, {}, "an injected failure did not return null");
+    if (opt_.level != CheckLevel::none)
+      if (auto c = chk_.page_success(pre, eff, order, pfn)) return c;
+    Entry& e = slot(dst);
+    e.kind = virt ? EntryKind::free_pages : EntryKind::pages;
+    e.pfn = pfn;
+    e.va = va;
+    e.order = order;
+    e.gfp = eff;
+    e.size = e.span = PAGE_SIZE << order;
+    e.zeroed = (gfp & GFP_ZERO) != 0;
+    return admit(dst);
+  }
+
+  Check handle(const AllocPagesOp& op) { return page_alloc(op.dst, op.gfp, op.order, false); }
+  Check handle(const GetFreePagesOp& op) { return page_alloc(op.dst, op.gfp, op.order, true); }
+
+  Check handle(const FreePagesOp& op) {
+    Entry& e = slot(op.src);
+    if (!e.bound) return skip("the allocation failed");
+    const Fingerprint before = chk_.fingerprint();
+    const unsigned order = op.order.value_or(e.order);
+    auto do_free = [&] {
+      if (e.kind == EntryKind::pages)
+        k_.free_pages(e.pfn, order);
+      else
+        k_.free_pages(e.va, order);
+    };
+    const bool page_kind = e.kind == EntryKind::pages || e.kind == EntryKind::free_pages;
+    if (!page_kind) {
+      if (!e.live && reused(op.src)) return skip("its memory was reused");
+      if (e.kind == EntryKind::cache || e.kind == EntryKind::pages) return skip("not an address");
+      k_.free_pages(e.va, order);
+      return misuse(before, {ReportKind::invalid_free, ReportKind::bad_page, ReportKind::bad_order},
+                    "free_pages of memory that get_free_pages did not return");
+    }
+    if (!e.live) {
+      if (reused(op.src)) return skip("its memory was reused");
+      do_free();
+      return misuse(before, {ReportKind::double_free, ReportKind::bad_order}, "a double free_pages");
+    }
+    if (order != e.order) {
+      do_free();
+      return misuse(before, {ReportKind::bad_order}, "free_pages with the wrong order");
+    }
+    if (auto c = verify_stamps(op.src)) return c;
+    do_free();
+    return released(op.src);
+  }
+
+  // ---- slab ----------------------------------------------------------------------------
+
+  Check object_alloc(Slot dst, EntryKind kind, VirtAddr va, std::uint64_t size, gfp_t gfp, Slot cache,
+                     const Fingerprint& before, std::uint64_t f0) {
+    if (sleeping_in_atomic(gfp)) {
+      if (va) return fail(Inv::MISUSE, {va.value}, "a sleeping allocation in atomic context succeeded");
+      return misuse(before, {ReportKind::sleep_in_atomic}, "a sleeping allocation in atomic context");
+    }
+    if (auto c = no_report()) return c;
+    if (kind == EntryKind::kmalloc && size > k_.kmalloc_max_size()) {
+      if (va)
+        return fail(Inv::S_LIMIT, {va.value},
+                    "kmalloc(" + std::to_string(size) + ") succeeded above the profile's limit of " +
+                        std::to_string(k_.kmalloc_max_size()));
+      return clean_failure(before, f0);
+    }
+    if (!va) return clean_failure(before, f0);
+    if (faults() != f0) return fail(Inv::FAULT, {va.value}, "an injected failure did not return null");
+    Entry& e = slot(dst);
+    e.kind = kind;
+    e.va = va;
+    e.size = size;
+    e.gfp = gfp;
+    e.zeroed = (gfp & GFP_ZERO) != 0;
+    e.span = kind == EntryKind::kmalloc ? k_.ksize(va) : size;
+    if (kind == EntryKind::object) {
+      e.cache_slot = cache;
+      e.cache = slot(cache).cache;
+      e.align = slot(cache).align;
+      e.zeroed = e.zeroed || false;
+    }
+    if (kind == EntryKind::kmalloc && (gfp & GFP_DMA) && k_.layout().pa(va).value + size > 16 * MiB)
+      return fail(Inv::B_ZONE, {va.value}, "a GFP_DMA kmalloc lies above 16 MiB");
+    return admit(dst);
+  }
+
+  Check handle(const KmallocOp& op) {
+    const Fingerprint before = chk_.fingerprint();
+    const std::uint64_t f0 = faults();
+    const gfp_t gfp = op.zeroed ? (op.gfp | GFP_ZERO) : op.gfp;
+    const VirtAddr va = k_.kmalloc(op.size, gfp);
+    return object_alloc(op.dst, EntryKind::kmalloc, va, op.size, gfp, NO_SLOT, before, f0);
+  }
+
+  Check handle(const KreallocOp& op) {
+    Entry& old = slot(op.src);
+    if (!old.live || old.kind != EntryKind::kmalloc) return skip("the source is not a live kmalloc object");
+    if (op.size == 0) return skip("krealloc to size 0 frees; use kfree");
+    if (auto c = verify_stamps(op.src)) return c;
+    const Fingerprint before = chk_.fingerprint();
+    const std::uint64_t f0 = faults();
+    const VirtAddr va = k_.krealloc(old.va, op.size, op.gfp);
+    if (sleeping_in_atomic(op.gfp) || !va || op.size > k_.kmalloc_max_size())
+      return object_alloc(op.dst, EntryKind::kmalloc, va, op.size, op.gfp, NO_SLOT, before, f0);
+    // Success: the old object is gone; the common prefix must have moved along.
+    const std::uint64_t keep = std::min(old.size, op.size);
+    Entry moved = old;
+    old.live = false;
+    unindex(op.src);
+    if (auto c = no_report()) return c;
+    std::vector<std::byte> got(keep);
+    if (!k_.read(va, got)) return fail(Inv::INTEGRITY, {va.value}, "the reallocated object cannot be read");
+    for (std::uint64_t i = 0; i < keep; ++i)
+      if (std::to_integer<std::uint8_t>(got[i]) != expected_byte(moved, i))
+        return fail(Inv::INTEGRITY, {va.value + i},
+                    "krealloc did not keep byte " + std::to_string(i) + " of " + name(op.src));
+    Entry& e = slot(op.dst);
+    e.kind = EntryKind::kmalloc;
+    e.va = va;
+    e.size = op.size;
+    e.gfp = op.gfp;
+    e.span = k_.ksize(va);
+    return admit(op.dst);
+  }
+
+  /// Frees of slab memory through kfree or kmem_cache_free.
+  Check slab_free(Slot src, std::uint64_t offset, bool via_kfree, Slot cache) {
+    Entry& e = slot(src);
+    if (!e.bound) return skip("the allocation failed");
+    if (e.kind == EntryKind::cache) return skip("a cache is not an object");
+    const Fingerprint before = chk_.fingerprint();
+    const VirtAddr addr = e.kind == EntryKind::pages ? VirtAddr{0} : e.va + offset;
+    if (e.kind == EntryKind::pages) return skip("alloc_pages memory has no address");
+    auto call = [&] {
+      if (via_kfree)
+        k_.kfree(addr);
+      else
+        k_.kmem_cache_free(slot(cache).cache, addr);
+    };
+    if (!e.live && reused(src)) return skip("its memory was reused");
+    if (!is_slab_kind(e.kind)) {
+      call();
+      if (via_kfree)
+        return misuse(before, {ReportKind::invalid_free, ReportKind::bad_page, ReportKind::bad_address},
+                      "kfree of memory kmalloc did not return");
+      return misuse(before, {ReportKind::invalid_free, ReportKind::wrong_cache, ReportKind::bad_address},
+                    "kmem_cache_free of memory the cache did not return");
+    }
+    if (!e.live) {
+      call();
+      return misuse(before, {ReportKind::double_free}, "a double free");
+    }
+    if (offset != 0) {
+      call();
+      return misuse(before, {ReportKind::invalid_free}, "a free of an address inside an object");
+    }
+    const bool right_api =
+        via_kfree ? e.kind == EntryKind::kmalloc : (e.kind == EntryKind::object && e.cache_slot == cache);
+    if (!via_kfree && !slot(cache).live) return skip("the cache was destroyed");
+    if (!right_api) {
+      // kfree of a kmem_cache object is legal in modern kernels; anything
+      // else names the wrong cache.
+      call();
+      if (new_reports() == 0 && via_kfree) {
+        if (auto c = verify_stamps(src)) return c;
+        return released(src);
+      }
+      return misuse(before, {ReportKind::wrong_cache, ReportKind::invalid_free}, "a free to the wrong cache");
+    }
+    if (auto c = verify_stamps(src)) return c;
+    const bool corrupted = e.corrupted;
+    call();
+    if (corrupted && pending_debug_) {
+      // The red zone was overwritten: slab_debug must say so now.
+      for (std::size_t i = reports_at_op_start_; i < k_.reports().size(); ++i)
+        if (k_.reports()[i].kind == ReportKind::redzone || k_.reports()[i].kind == ReportKind::poison)
+          pending_debug_ = false;
+      if (pending_debug_)
+        return fail(Inv::DEBUG_DETECT, {e.va.value},
+                    name(src) + " was written past its end, and slab_debug did not notice when it was freed");
+      e.corrupted = false;
+      e.live = false;  // Linux restores the red zone and frees the object
+      unindex(src);
+      return std::nullopt;
+    }
+    return released(src);
+  }
+
+  Check handle(const KfreeOp& op) {
+    if (op.src == NO_SLOT) {
+      const Fingerprint before = chk_.fingerprint();
+      k_.kfree(VirtAddr{op.offset});
+      if (op.offset == 0) {
+        if (auto c = no_report()) return c;
+        if (chk_.fingerprint() != before) return fail(Inv::MISUSE, {}, "kfree(NULL) changed state");
+        return std::nullopt;
+      }
+      return misuse(before, {ReportKind::invalid_free, ReportKind::bad_address}, "kfree of a wild address");
+    }
+    return slab_free(op.src, op.offset, true, NO_SLOT);
+  }
+
+  Check handle(const CacheCreateOp& op) {
+    const Fingerprint before = chk_.fingerprint();
+    KmemCache* c = k_.kmem_cache_create(op.name, op.size, op.align, op.flags);
+    if (!c) {
+      if (new_reports() == 1 && (k_.reports().back().kind == ReportKind::oversized ||
+                                 k_.reports().back().kind == ReportKind::bad_address))
+        return misuse(before, {ReportKind::oversized, ReportKind::bad_address},
+                      "an invalid kmem_cache_create");
+      if (auto r = no_report()) return r;
+      return clean_failure(before, faults());
+    }
+    if (auto r = no_report()) return r;
+    Entry& e = slot(op.dst);
+    e.kind = EntryKind::cache;
+    e.cache = c;
+    e.size = op.size;
+    e.align = op.align;
+    return admit(op.dst);
+  }
+
+  Check handle(const CacheAllocOp& op) {
+    Entry& c = slot(op.cache);
+    if (!c.live || c.kind != EntryKind::cache) return skip("the cache is not live");
+    const Fingerprint before = chk_.fingerprint();
+    const std::uint64_t f0 = faults();
+    const VirtAddr va = k_.kmem_cache_alloc(c.cache, op.gfp);
+    return object_alloc(op.dst, EntryKind::object, va, c.size, op.gfp, op.cache, before, f0);
+  }
+
+  Check handle(const CacheFreeOp& op) {
+    if (slot(op.cache).kind != EntryKind::cache || !slot(op.cache).bound) return skip("not a cache");
+    if (!slot(op.cache).live) return skip("the cache was destroyed");
+    return slab_free(op.obj, op.offset, false, op.cache);
+  }
+
+  Check handle(const CacheDestroyOp& op) {
+    Entry& c = slot(op.cache);
+    if (!c.bound || c.kind != EntryKind::cache) return skip("not a cache");
+    const Fingerprint before = chk_.fingerprint();
+    if (!c.live) {
+      k_.kmem_cache_destroy(c.cache);
+      return misuse(before, {ReportKind::double_free, ReportKind::invalid_free},
+                    "a second kmem_cache_destroy");
+    }
+    bool has_live = false;
+    for (std::size_t s = 0; s < ledger_.size(); ++s)
+      has_live |=
+          ledger_[s].live && ledger_[s].kind == EntryKind::object && ledger_[s].cache_slot == op.cache;
+    k_.kmem_cache_destroy(c.cache);
+    if (has_live) return misuse(before, {ReportKind::cache_leak}, "kmem_cache_destroy with live objects");
+    c.live = false;
+    return no_report();
+  }
+
+  Check handle(const CacheShrinkOp& op) {
+    Entry& c = slot(op.cache);
+    if (!c.live || c.kind != EntryKind::cache) return skip("the cache is not live");
+    k_.kmem_cache_shrink(c.cache);
+    return no_report();
+  }
+
+  // ---- vmalloc -------------------------------------------------------------------------
+
+  Check handle(const VmallocOp& op) {
+    const Fingerprint before = chk_.fingerprint();
+    const std::uint64_t f0 = faults();
+    const VirtAddr va = op.zeroed ? k_.vzalloc(op.size) : k_.vmalloc(op.size);
+    if (k_.in_atomic()) {
+      if (va) return fail(Inv::MISUSE, {va.value}, "vmalloc in atomic context succeeded");
+      return misuse(before, {ReportKind::sleep_in_atomic}, "vmalloc in atomic context");
+    }
+    if (auto c = no_report()) return c;
+    if (!va) return clean_failure(before, f0);
+    if (faults() != f0) return fail(Inv::FAULT, {va.value}, "an injected failure did not return null");
+    Entry& e = slot(op.dst);
+    e.kind = EntryKind::vmalloc;
+    e.va = va;
+    e.size = op.size;
+    e.span = page_align_up(op.size);
+    e.zeroed = op.zeroed;
+    e.frames.clear();
+    for (std::uint64_t off = 0; off < e.span; off += PAGE_SIZE) {
+      const auto t = k_.translate(va + off);
+      if (!t)
+        return fail(Inv::V_CONTIG, {va.value + off},
+                    "page at offset " + std::to_string(off) + " of " + name(op.dst) + " is not mapped");
+      e.frames.push_back(t->value >> PAGE_SHIFT);
+    }
+    return admit(op.dst);
+  }
+
+  Check handle(const VfreeOp& op) {
+    Entry& e = slot(op.src);
+    if (!e.bound) return skip("the allocation failed");
+    if (e.kind == EntryKind::cache || e.kind == EntryKind::pages) return skip("not an address");
+    const Fingerprint before = chk_.fingerprint();
+    if (!e.live && reused(op.src)) return skip("its memory was reused");
+    if (e.kind != EntryKind::vmalloc) {
+      k_.vfree(e.va + op.offset);
+      return misuse(before, {ReportKind::invalid_free, ReportKind::bad_address},
+                    "vfree of a non-vmalloc address");
+    }
+    if (!e.live) {
+      k_.vfree(e.va + op.offset);
+      return misuse(before, {ReportKind::double_free, ReportKind::invalid_free}, "a double vfree");
+    }
+    if (op.offset != 0) {
+      k_.vfree(e.va + op.offset);
+      return misuse(before, {ReportKind::invalid_free}, "vfree of an address inside an area");
+    }
+    if (auto c = verify_stamps(op.src)) return c;
+    k_.vfree(e.va);
+    return released(op.src);
+  }
+
+  Check handle(const IoremapOp& op) {
+    const Fingerprint before = chk_.fingerprint();
+    const std::uint64_t free0 = k_.nr_free_pages();
+    const std::uint64_t pt0 = k_.vmap().pagetable_pages();
+    const VirtAddr va = k_.ioremap(PhysAddr{op.phys}, op.size);
+    if (new_reports() > 0) {
+      if (va) return fail(Inv::MISUSE, {va.value}, "an ioremap that was reported still returned an address");
+      return misuse(before, {ReportKind::bad_address, ReportKind::sleep_in_atomic, ReportKind::invalid_free},
+                    "an invalid ioremap");
+    }
+    if (!va) return clean_failure(before, faults());
+    const std::uint64_t pt1 = k_.vmap().pagetable_pages();
+    if (free0 - k_.nr_free_pages() != pt1 - pt0)
+      return fail(Inv::IOREMAP, {va.value},
+                  "ioremap took " + std::to_string(free0 - k_.nr_free_pages()) + " frames, " +
+                      std::to_string(pt1 - pt0) + " of them page tables: it must allocate no data frames");
+    Entry& e = slot(op.dst);
+    e.kind = EntryKind::ioremap;
+    e.va = va;
+    e.phys = PhysAddr{op.phys};
+    e.size = op.size;
+    e.span = op.size;
+    // Not stamped: device memory is not ours to scribble on.
+    e.bound = e.live = true;
+    e.id = next_id_++;
+    if (opt_.level != CheckLevel::none) {
+      if (auto c = chk_.overlap(ledger_, op.dst)) return c;
+      if (auto c = chk_.entry(ledger_, op.dst)) return c;
+    }
+    index(op.dst);
+    describe(op.dst);
+    return std::nullopt;
+  }
+
+  Check handle(const IounmapOp& op) {
+    Entry& e = slot(op.src);
+    if (!e.bound || e.kind == EntryKind::cache || e.kind == EntryKind::pages) return skip("not an address");
+    const Fingerprint before = chk_.fingerprint();
+    if (!e.live && reused(op.src)) return skip("its memory was reused");
+    if (e.kind != EntryKind::ioremap || !e.live) {
+      k_.iounmap(e.va);
+      return misuse(
+          before, {ReportKind::invalid_free, ReportKind::double_free, ReportKind::bad_address},
+          e.kind != EntryKind::ioremap ? "iounmap of an address ioremap did not return" : "a double iounmap");
+    }
+    k_.iounmap(e.va);
+    e.live = false;
+    unindex(op.src);
+    if (auto c = no_report()) return c;
+    if (opt_.level != CheckLevel::none) return chk_.after_release(e);
+    return std::nullopt;
+  }
+
+  // ---- memory --------------------------------------------------------------------------------
+
+  Check handle(const MemOp& op) {
+    Entry& e = slot(op.src);
+    if (!e.bound || e.kind == EntryKind::cache) return skip("nothing to access");
+    if (e.kind == EntryKind::ioremap && op.verb != MemVerb::check) return skip("device memory");
+    const std::uint64_t len = std::min<std::uint64_t>(op.length, 1 * MiB);
+    buf_.assign(len, std::byte{op.byte});
+    switch (op.verb) {
+      case MemVerb::write: {
+        if (!e.live) return skip("freed");
+        if (op.offset > e.span || len > e.span - op.offset)
+          return fail(Inv::EXPECT, {e.va.value},
+                      "write " + name(op.src) + " " + std::to_string(op.offset) + " " + std::to_string(len) +
+                          " runs past its " + std::to_string(e.span) +
+                          " usable bytes (use scribble for that)");
+        if (!access(e, op.offset, buf_, true)) return no_report();
+        e.writes.push_back({op.offset, len, op.byte});
+        return no_report();
+      }
+      case MemVerb::check: {
+        if (!e.live) return skip("freed");
+        if (op.offset > e.span || len > e.span - op.offset)
+          return fail(Inv::EXPECT, {e.va.value}, "check " + name(op.src) + " runs past its usable bytes");
+        if (!access(e, op.offset, buf_, false)) return no_report();
+        for (std::uint64_t i = 0; i < len; ++i)
+          if (std::to_integer<std::uint8_t>(buf_[i]) != op.byte)
+            return fail(Inv::EXPECT, {e.va.value + op.offset + i},
+                        "check " + name(op.src) + ": byte " + std::to_string(op.offset + i) + " reads " +
+                            hex(std::to_integer<std::uint8_t>(buf_[i])) + ", expected " + hex(op.byte));
+        return no_report();
+      }
+      case MemVerb::scribble: {
+        // A deliberate bad write (overflow, use after free). The slab's
+        // debug checks must notice it on a slab object (DEBUG-DETECT);
+        // payload integrity is no longer judged (the write may hit anything).
+        const bool outside = !e.live || op.offset + len > e.size;
+        if (e.kind == EntryKind::pages)
+          access(e, op.offset, buf_, true);
+        else
+          k_.write(e.va + op.offset, buf_);
+        scribbled_ = true;
+        if (outside && is_slab_kind(e.kind) && k_.config().slab_debug) {
+          e.corrupted = true;
+          pending_debug_ = true;
+        }
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // ---- context ---------------------------------------------------------------------------
+
+  Check handle(const AtomicOp& op) {
+    k_.set_atomic(op.on);
+    return std::nullopt;
+  }
+
+  Check handle(const FailOp& op) {
+    if (op.off) {
+      k_.fail_page_alloc().disable();
+      k_.failslab().disable();
+      return std::nullopt;
+    }
+    FaultAttr& f = op.target == FaultTarget::page_alloc ? k_.fail_page_alloc() : k_.failslab();
+    f.probability = op.probability;
+    f.interval = op.interval;
+    f.times = op.times;
+    f.space = op.space;
+    f.min_order = op.min_order;
+    f.ignore_gfp_wait = op.ignore_gfp_wait;
+    f.ignore_gfp_highmem = op.ignore_gfp_highmem;
+    return std::nullopt;
+  }
+
+  // ---- expectations -------------------------------------------------------------------------
+
+  Check handle(const ExpectOp& op) {
+    auto failed = [&](const std::string& why) {
+      return fail(Inv::EXPECT, {}, op_text(op_index_) + ": " + why);
+    };
+    bool holds = false;
+    std::string got;
+    switch (op.kind) {
+      case ExpectKind::report: {
+        std::string kinds;
+        for (const Report& r : last_op_reports_) {
+          holds |= r.kind == op.report;
+          kinds += " " + std::string(report_kind_name(r.kind));
+        }
+        got = last_op_reports_.empty() ? "the last op produced no report" : "the last op reported" + kinds;
+        break;
+      }
+      case ExpectKind::free_pages:
+        holds = k_.nr_free_pages() == op.value;
+        got = std::to_string(k_.nr_free_pages()) + " frames are free";
+        break;
+      case ExpectKind::null:
+      case ExpectKind::ok: {
+        const Entry& e = slot(op.src);
+        holds = op.kind == ExpectKind::null ? !e.bound : e.bound;
+        got = name(op.src) + (e.bound ? " was allocated" : " is NULL");
+        break;
+      }
+      default: {
+        const Entry& e = slot(op.src);
+        if (!e.bound) return failed(name(op.src) + " is NULL");
+        const Layout& l = k_.layout();
+        const std::uint64_t addr = e.kind == EntryKind::pages ? pfn_to_phys(e.pfn).value : e.va.value;
+        got = name(op.src) + " is at " + hex(addr);
+        auto phys_range = [&](std::uint64_t& lo, std::uint64_t& hi) {
+          if (e.kind == EntryKind::pages) {
+            lo = pfn_to_phys(e.pfn).value;
+            hi = lo + e.span;
+          } else if (e.kind == EntryKind::vmalloc) {
+            lo = ~std::uint64_t{0};
+            hi = 0;
+            for (std::uint64_t pfn : e.frames) {
+              lo = std::min(lo, pfn << PAGE_SHIFT);
+              hi = std::max(hi, (pfn + 1) << PAGE_SHIFT);
+            }
+          } else if (e.kind == EntryKind::ioremap) {
+            lo = e.phys.value;
+            hi = lo + e.size;
+          } else {
+            lo = l.pa(e.va).value;
+            hi = lo + e.span;
+          }
+        };
+        std::uint64_t lo = 0, hi = 0;
+        phys_range(lo, hi);
+        switch (op.kind) {
+          case ExpectKind::in_direct_map:
+            holds = e.kind == EntryKind::pages ? l.is_lowmem(PhysAddr{lo}) : l.in_direct_map(e.va);
+            break;
+          case ExpectKind::in_vmalloc: holds = e.kind != EntryKind::pages && l.in_vmalloc(e.va); break;
+          case ExpectKind::in_dma: holds = hi <= 16 * MiB; break;
+          case ExpectKind::in_lowmem: holds = hi <= l.lowmem_bytes; break;
+          case ExpectKind::in_highmem: holds = lo >= l.lowmem_bytes; break;
+          case ExpectKind::phys_contiguous: {
+            holds = true;
+            if (e.kind == EntryKind::vmalloc) {
+              for (std::size_t i = 1; i < e.frames.size(); ++i) holds &= e.frames[i] == e.frames[i - 1] + 1;
+            } else if (e.kind != EntryKind::pages) {
+              const auto base = k_.translate(e.va);
+              for (std::uint64_t off = 0; holds && base && off < e.span; off += PAGE_SIZE) {
+                const auto t = k_.translate(e.va + off);
+                holds = t && t->value == base->value + off;
+              }
+            }
+            got = name(op.src) + (holds ? " is" : " is not") + " physically contiguous";
+            break;
+          }
+          case ExpectKind::aligned: holds = op.value != 0 && addr % op.value == 0; break;
+          case ExpectKind::ksize:
+            holds = e.span == op.value;
+            got = name(op.src) + " has ksize " + std::to_string(e.span);
+            break;
+          case ExpectKind::in_range: holds = addr >= op.value && addr < op.value2; break;
+          default: break;
+        }
+      }
+    }
+    if (op.negated) holds = !holds;
+    if (!holds) return failed(got);
+    return std::nullopt;
+  }
+
+  Check handle(const PrintOp& op) {
+    switch (op.what) {
+      case PrintWhat::buddyinfo: printed_.push_back(k_.proc_buddyinfo()); break;
+      case PrintWhat::slabinfo: printed_.push_back(k_.proc_slabinfo()); break;
+      case PrintWhat::vmallocinfo: printed_.push_back(k_.proc_vmallocinfo()); break;
+      case PrintWhat::meminfo: printed_.push_back(k_.proc_meminfo()); break;
+      case PrintWhat::binding: {
+        const Entry& e = slot(op.src);
+        std::string s = name(op.src) + ": " + std::string(entry_kind_name(e.kind));
+        if (!e.bound)
+          s += " NULL";
+        else if (e.kind == EntryKind::pages)
+          s += " pfn " + hex(e.pfn.value);
+        else
+          s += " " + hex(e.va.value) + " size " + std::to_string(e.size);
+        if (e.bound && !e.live) s += " (freed)";
+        printed_.push_back(s + "\n");
+        break;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // ---- teardown ---------------------------------------------------------------------------
+
+  Check teardown() {
+    reports_at_op_start_ = k_.reports().size();
+    // Objects and pages first (newest first), caches last.
+    for (std::size_t i = ledger_.size(); i-- > 0;) {
+      const auto s = static_cast<Slot>(i);
+      Entry& e = ledger_[i];
+      if (!e.live || e.kind == EntryKind::cache) continue;
+      Check c;
+      switch (e.kind) {
+        case EntryKind::pages:
+        case EntryKind::free_pages: c = handle(FreePagesOp{s, std::nullopt}); break;
+        case EntryKind::kmalloc: c = slab_free(s, 0, true, NO_SLOT); break;
+        case EntryKind::object: c = slab_free(s, 0, false, e.cache_slot); break;
+        case EntryKind::vmalloc: c = handle(VfreeOp{s, 0}); break;
+        case EntryKind::ioremap: c = handle(IounmapOp{s}); break;
+        case EntryKind::cache: break;
+      }
+      if (c) return c;
+    }
+    for (std::size_t i = ledger_.size(); i-- > 0;) {
+      Entry& e = ledger_[i];
+      if (!e.live || e.kind != EntryKind::cache) continue;
+      k_.kmem_cache_destroy(e.cache);
+      e.live = false;
+      if (auto c = no_report()) return c;
+    }
+    if (pending_debug_)
+      return fail(
+          Inv::DEBUG_DETECT, {},
+          "a slab object was scribbled on (past its end or after free) and slab_debug never reported it");
+    if (opt_.level == CheckLevel::none) return std::nullopt;
+    k_.drop_slab();
+    return chk_.restored();
+  }
+
+  const Program& prog_;
+  const ExecOptions& opt_;
+  Kernel& k_;
+  KernelChecker chk_;
+  Ledger ledger_;
+  std::vector<std::string> lines_;
+  std::vector<std::string> printed_;
+  std::vector<Report> last_op_reports_;
+  std::vector<std::byte> buf_;
+  std::string trace_suffix_;
+  std::size_t op_index_ = 0;
+  std::size_t reports_at_op_start_ = 0;
+  std::uint32_t next_id_ = 0;
+  bool scribbled_ = false;
+  bool pending_debug_ = false;
+};
+
+}  // namespace
+
+ExecResult execute(const Program& program, const ExecOptions& options) {
+  std::optional<Kernel> k;
+  try {
+    k.emplace(program.machine);
+  } catch (const std::exception& e) {
+    ExecResult r;
+    r.violation =
+        Violation{Inv::EXPECT, 0, "machine", {}, std::string("the machine cannot boot: ") + e.what()};
+    return r;
+  }
+  Runner runner(program, options, *k);
+  return runner.run();
+}
+
+}  // namespace kmf
