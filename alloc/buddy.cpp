@@ -197,7 +197,11 @@ Pfn BuddyAllocator::alloc(gfp_t gfp, unsigned order, PageOwner owner) {
       if (!watermark_ok(*zc, order, mark, flags)) continue;
       const auto zi = static_cast<std::size_t>(zc - zones_.data());
       std::uint64_t pfn = 0;
+      if (bug_ == BugForTesting::hand_out_twice && ++allocs_ % 50 == 0 && last_pfn_ != PFN_NIL &&
+          mem_.page(last_pfn_).state == PageState::allocated && mem_.page(last_pfn_).order == order)
+        return Pfn{last_pfn_};
       if (take_from_zone(zi, order, pfn)) {
+        last_pfn_ = pfn;
         Page& p = mem_.page(pfn);
         p.state = PageState::allocated;
         p.order = static_cast<std::uint8_t>(order);
@@ -226,6 +230,7 @@ void BuddyAllocator::free_block(std::uint64_t pfn, unsigned order) {
     if (!z.contains(buddy)) break;
     const Page& b = mem_.page(buddy);
     if (b.state != PageState::free || b.order != order) break;
+    if (bug_ == BugForTesting::skip_coalesce_order_3 && order == 3) break;
     list_del(zi, buddy, order);
     pfn &= ~(std::uint64_t{1} << order);
     ++order;

@@ -87,6 +87,15 @@ class BuddyAllocator {
   /// A snapshot of the free lists as sorted (pfn, order) pairs, for B-RESTORE.
   std::vector<std::pair<std::uint64_t, unsigned>> free_blocks() const;
 
+  /// Bugs a test can plant to show that the checker and the properties
+  /// catch them (the seeded-bug zoo in ci/mutants/ patches source instead).
+  enum class BugForTesting : std::uint8_t {
+    none,
+    skip_coalesce_order_3,  ///< a freed block never merges at order 3
+    hand_out_twice,         ///< every 50th allocation returns the previous block again
+  };
+  void plant_bug_for_testing(BugForTesting bug) { bug_ = bug; }
+
   // Test-only: direct access so negative tests can corrupt state.
   Zone& zone_for_testing(std::size_t i) { return zones_[i]; }
   void list_del_for_testing(std::uint64_t pfn, unsigned order) { list_del(zone_index(pfn), pfn, order); }
@@ -100,6 +109,9 @@ class BuddyAllocator {
 
   PhysMem& mem_;
   std::vector<Zone> zones_;
+  BugForTesting bug_ = BugForTesting::none;
+  std::uint64_t allocs_ = 0;
+  std::uint64_t last_pfn_ = PFN_NIL;
 };
 
 }  // namespace kmf

@@ -1023,6 +1023,7 @@ ExecResult execute(const Program& program, const ExecOptions& options) {
         Violation{Inv::EXPECT, 0, "machine", {}, std::string("the machine cannot boot: ") + e.what()};
     return r;
   }
+  if (options.after_boot) options.after_boot(*k);
   Runner runner(program, options, *k);
   return runner.run();
 }

@@ -29,6 +29,9 @@ struct ExecOptions {
   CheckLevel level = CheckLevel::incremental;
   bool trace = false;    ///< fill ExecResult::trace, one line per op
   bool teardown = true;  ///< free what is live at the end and check B-RESTORE / NO-LEAK
+  /// Called once the fresh machine has booted, before the first op: tests use
+  /// it to plant a bug (`*_for_testing` hooks) and show that checks fire.
+  std::function<void(Kernel&)> after_boot = {};
   /// Called after the last op, before teardown (for `kmemfuzz proc`).
   std::function<void(const Kernel&)> before_teardown = {};
 };

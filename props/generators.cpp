@@ -1,0 +1,361 @@
+// generators.cpp — seeds, the builder, and the RapidCheck generators.
+#include "props/generators.h"
+
+#include <algorithm>
+#include <ostream>
+
+namespace kmf {
+
+std::string print_kmf(const Program& program);  // ops/kmf_text.h
+
+void showValue(const Program& program, std::ostream& os) {
+  os << "\n# counterexample as a .kmf script (save it and run `kmemfuzz run FILE`):\n" << print_kmf(program);
+}
+
+namespace props {
+namespace {
+
+constexpr gfp_t GFPS[] = {GFP_KERNEL,           GFP_KERNEL,          GFP_ATOMIC,
+                          GFP_KERNEL | GFP_DMA, GFP_HIGHUSER,        GFP_KERNEL | GFP_ZERO,
+                          GFP_NOWAIT,           GFP_ATOMIC | GFP_DMA};
+constexpr std::size_t NR_GFPS = sizeof GFPS / sizeof GFPS[0];
+
+enum Kind : std::uint8_t {
+  K_ALLOC_PAGES,
+  K_GET_FREE_PAGES,
+  K_FREE_PAGES,
+  K_KMALLOC,
+  K_KFREE,
+  K_KREALLOC,
+  K_CACHE_CREATE,
+  K_CACHE_ALLOC,
+  K_CACHE_FREE,
+  K_CACHE_END,
+  K_VMALLOC,
+  K_VFREE,
+  K_IOREMAP,
+  K_IOUNMAP,
+  K_WRITE_CHECK,
+  K_FRAGMENT,
+  K_MISUSE,
+  K_ATOMIC,
+  K_FAIL,
+  NR_KINDS
+};
+
+struct Builder {
+  Program p;
+  const Shape& shape;
+  std::vector<Slot> pages, kmallocs, caches, objects, vmallocs, ioremaps, freed;
+  bool atomic = false;
+
+  Builder(const MachineConfig& m, const Shape& s) : shape(s) { p.machine = m; }
+
+  template <class V>
+  static bool take(std::vector<V>& v, std::uint32_t pick, V& out) {
+    if (v.empty()) return false;
+    const std::size_t i = pick % v.size();
+    out = v[i];
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+    return true;
+  }
+
+  void free_slot(Slot s) { freed.push_back(s); }
+
+  void seed(const OpSeed& s) {
+    const gfp_t gfp = GFPS[s.gfp % NR_GFPS];
+    const std::uint64_t limit = p.machine.kmalloc == KmallocProfile::linux_2_6_18 ? 128 * KiB : 4 * MiB;
+    Slot x = NO_SLOT;
+    switch (s.kind % NR_KINDS) {
+      case K_ALLOC_PAGES:
+        if (shape.pages) pages.push_back(p.add(AllocPagesOp{NO_SLOT, s.order, gfp}));
+        break;
+      case K_GET_FREE_PAGES:
+        if (shape.pages) pages.push_back(p.add(GetFreePagesOp{NO_SLOT, s.order, gfp}));
+        break;
+      case K_FREE_PAGES:
+        if (take(pages, s.pick, x)) {
+          p.add(FreePagesOp{x, std::nullopt});
+          free_slot(x);
+        }
+        break;
+      case K_KMALLOC:
+        if (shape.slab) {
+          const std::uint64_t size = s.variant % 5 == 0 ? limit + (s.size & 1) : s.size;
+          kmallocs.push_back(p.add(KmallocOp{NO_SLOT, size, gfp & ~GFP_HIGHMEM, (s.variant & 2) != 0}));
+        }
+        break;
+      case K_KFREE:
+        if (take(kmallocs, s.pick, x)) {
+          p.add(KfreeOp{x, 0});
+          free_slot(x);
+        } else if (s.variant % 4 == 0) {
+          p.add(KfreeOp{NO_SLOT, 0});  // kfree(NULL) is a no-op
+        }
+        break;
+      case K_KREALLOC:
+        if (shape.slab && take(kmallocs, s.pick, x)) {
+          kmallocs.push_back(p.add(KreallocOp{NO_SLOT, x, std::max<std::uint64_t>(s.size, 1), GFP_KERNEL}));
+          // The source is consumed on success and kept on failure; the
+          // executor knows which. For building, treat it as gone.
+        }
+        break;
+      case K_CACHE_CREATE:
+        if (shape.slab && caches.size() < 4) {
+          const std::uint64_t size = std::clamp<std::uint64_t>(s.size % 4096, 8, 4096);
+          const std::uint64_t align = std::uint64_t{8} << (s.variant % 4);
+          const SlabFlags flags =
+              (s.variant & 4 ? SLAB_HWCACHE_ALIGN : 0) | (s.variant & 8 ? SLAB_CACHE_DMA : 0);
+          caches.push_back(
+              p.add(CacheCreateOp{NO_SLOT, "cache" + std::to_string(p.nr_slots()), size, align, flags}));
+        }
+        break;
+      case K_CACHE_ALLOC:
+        if (!caches.empty())
+          objects.push_back(p.add(CacheAllocOp{NO_SLOT, caches[s.pick % caches.size()], gfp & ~GFP_HIGHMEM}));
+        break;
+      case K_CACHE_FREE:
+        if (take(objects, s.pick, x)) {
+          p.add(CacheFreeOp{std::get<CacheAllocOp>(op_of(x)).cache, x, 0});
+          free_slot(x);
+        }
+        break;
+      case K_CACHE_END:
+        if (!caches.empty()) {
+          const Slot c = caches[s.pick % caches.size()];
+          const bool has_objects = std::any_of(objects.begin(), objects.end(), [&](Slot o) {
+            return std::get<CacheAllocOp>(op_of(o)).cache == c;
+          });
+          if (has_objects || s.variant % 2) {
+            p.add(CacheShrinkOp{c});
+          } else {
+            p.add(CacheDestroyOp{c});
+            caches.erase(std::find(caches.begin(), caches.end(), c));
+            free_slot(c);
+          }
+        }
+        break;
+      case K_VMALLOC:
+        if (shape.vmalloc)
+          vmallocs.push_back(p.add(VmallocOp{NO_SLOT, 1 + s.size % (1 * MiB), (s.variant & 1) != 0}));
+        break;
+      case K_VFREE:
+        if (take(vmallocs, s.pick, x)) {
+          p.add(VfreeOp{x, 0});
+          free_slot(x);
+        }
+        break;
+      case K_IOREMAP:
+        if (shape.vmalloc) {
+          const std::uint64_t phys = s.variant & 1 ? 0xfebf0000ULL + (s.size % 64) * PAGE_SIZE + (s.pick % 64)
+                                                   : (s.size % (p.machine.mem_bytes - PAGE_SIZE));
+          ioremaps.push_back(p.add(IoremapOp{NO_SLOT, phys, 1 + s.pick % (64 * KiB)}));
+        }
+        break;
+      case K_IOUNMAP:
+        if (take(ioremaps, s.pick, x)) {
+          p.add(IounmapOp{x});
+          free_slot(x);
+        }
+        break;
+      case K_WRITE_CHECK: {
+        std::vector<Slot> all = kmallocs;
+        all.insert(all.end(), objects.begin(), objects.end());
+        all.insert(all.end(), vmallocs.begin(), vmallocs.end());
+        if (all.empty()) break;
+        const Slot t = all[s.pick % all.size()];
+        const std::uint64_t size = requested_size(t);
+        if (size == 0) break;
+        const std::uint64_t off = s.size % size;
+        const std::uint64_t len = 1 + (s.size >> 20) % (size - off);
+        const auto byte = static_cast<std::uint8_t>(s.variant);
+        p.add(MemOp{MemVerb::write, t, off, len, byte});
+        p.add(MemOp{MemVerb::check, t, off, len, byte});
+        break;
+      }
+      case K_FRAGMENT: {
+        if (!shape.fragment || !shape.pages) break;
+        // Fill with order-k blocks, then free every other one.
+        const unsigned order = s.order % 4;
+        const unsigned n = 4 + s.pick % 60;
+        std::vector<Slot> got;
+        for (unsigned i = 0; i < n; ++i) got.push_back(p.add(AllocPagesOp{NO_SLOT, order, GFP_KERNEL}));
+        for (unsigned i = 0; i < n; ++i) {
+          if (i % 2) {
+            p.add(FreePagesOp{got[i], std::nullopt});
+            free_slot(got[i]);
+          } else {
+            pages.push_back(got[i]);
+          }
+        }
+        break;
+      }
+      case K_MISUSE:
+        if (shape.misuse) misuse(s);
+        break;
+      case K_ATOMIC:
+        if (shape.atomic) {
+          atomic = !atomic;
+          p.add(AtomicOp{atomic});
+        }
+        break;
+      case K_FAIL:
+        if (shape.faults) {
+          if (s.variant % 4 == 0) {
+            p.add(FailOp{true, FaultTarget::page_alloc, 0, 1, 1, 0, 1, true, true});
+          } else {
+            p.add(FailOp{false, s.variant % 2 ? FaultTarget::slab : FaultTarget::page_alloc,
+                         static_cast<unsigned>(1 + s.pick % 100), 1u + s.order % 4u,
+                         static_cast<std::int64_t>(s.size % 5) - 1, 0, s.order % 2u, (s.variant & 8) != 0,
+                         (s.variant & 16) != 0});
+          }
+        }
+        break;
+      default: break;
+    }
+  }
+
+  void misuse(const OpSeed& s) {
+    Slot x = NO_SLOT;
+    switch (s.variant % 6) {
+      case 0:  // double free of something freed
+        if (!freed.empty()) {
+          x = freed[s.pick % freed.size()];
+          std::visit(
+              [&](const auto& op) {
+                using T = std::decay_t<decltype(op)>;
+                if constexpr (std::is_same_v<T, AllocPagesOp> || std::is_same_v<T, GetFreePagesOp>)
+                  p.add(FreePagesOp{x, std::nullopt});
+                else if constexpr (std::is_same_v<T, KmallocOp> || std::is_same_v<T, KreallocOp>)
+                  p.add(KfreeOp{x, 0});
+                else if constexpr (std::is_same_v<T, CacheAllocOp>)
+                  p.add(CacheFreeOp{op.cache, x, 0});
+                else if constexpr (std::is_same_v<T, VmallocOp>)
+                  p.add(VfreeOp{x, 0});
+              },
+              op_of(x));
+        }
+        break;
+      case 1:  // wrong order
+        if (!pages.empty()) {
+          x = pages[s.pick % pages.size()];
+          const unsigned order = order_of(x);
+          p.add(FreePagesOp{x, order + 1 + s.order % 2});
+        }
+        break;
+      case 2:  // interior pointer
+        if (!kmallocs.empty()) p.add(KfreeOp{kmallocs[s.pick % kmallocs.size()], 1 + s.size % 8});
+        break;
+      case 3:  // wrong API
+        if (!vmallocs.empty())
+          p.add(KfreeOp{vmallocs[s.pick % vmallocs.size()], 0});
+        else if (!kmallocs.empty())
+          p.add(VfreeOp{kmallocs[s.pick % kmallocs.size()], 0});
+        break;
+      case 4:  // wrong cache
+        if (caches.size() >= 2 && !objects.empty()) {
+          x = objects[s.pick % objects.size()];
+          const Slot own = std::get<CacheAllocOp>(op_of(x)).cache;
+          for (Slot c : caches)
+            if (c != own) {
+              p.add(CacheFreeOp{c, x, 0});
+              break;
+            }
+        }
+        break;
+      case 5:  // destroy a cache that still has objects
+        if (!objects.empty())
+          p.add(CacheDestroyOp{std::get<CacheAllocOp>(op_of(objects[s.pick % objects.size()])).cache});
+        break;
+    }
+  }
+
+  const Op& op_of(Slot s) const {
+    for (const Op& op : p.ops)
+      if (op_dst(op) == s) return op;
+    return p.ops.front();
+  }
+  unsigned order_of(Slot s) const {
+    return std::visit(
+        [](const auto& op) -> unsigned {
+          if constexpr (requires { op.order; }) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(op.order)>, unsigned>) return op.order;
+          }
+          return 0;
+        },
+        op_of(s));
+  }
+  std::uint64_t requested_size(Slot s) const {
+    return std::visit(
+        [&](const auto& op) -> std::uint64_t {
+          using T = std::decay_t<decltype(op)>;
+          if constexpr (std::is_same_v<T, KmallocOp> || std::is_same_v<T, KreallocOp> ||
+                        std::is_same_v<T, VmallocOp>)
+            return op.size;
+          else if constexpr (std::is_same_v<T, CacheAllocOp>)
+            return std::get<CacheCreateOp>(op_of(op.cache)).size;
+          return 0;
+        },
+        op_of(s));
+  }
+};
+
+}  // namespace
+
+Program build_program(const MachineConfig& machine, const std::vector<OpSeed>& seeds, const Shape& shape) {
+  Builder b(machine, shape);
+  for (const OpSeed& s : seeds) b.seed(s);
+  return std::move(b.p);
+}
+
+rc::Gen<unsigned> gen_order() {
+  return rc::gen::weightedOneOf<unsigned>({
+      {6, rc::gen::inRange<unsigned>(0, 4)},
+      {2, rc::gen::element<unsigned>(0, 10, 11)},
+      {2, rc::gen::inRange<unsigned>(0, 12)},
+  });
+}
+
+rc::Gen<std::uint64_t> gen_size() {
+  return rc::gen::weightedOneOf<std::uint64_t>({
+      {4, rc::gen::inRange<std::uint64_t>(1, 513)},
+      {5, rc::gen::apply(
+              [](unsigned k, int d) {
+                return static_cast<std::uint64_t>(std::max<std::int64_t>(1, (std::int64_t{1} << k) + d));
+              },
+              rc::gen::inRange<unsigned>(0, 18), rc::gen::inRange(-1, 2))},
+      {1, rc::gen::element<std::uint64_t>(131072, 131073, 4 * MiB, 4 * MiB + 1)},
+  });
+}
+
+rc::Gen<gfp_t> gen_gfp() { return rc::gen::elementOf(std::vector<gfp_t>(std::begin(GFPS), std::end(GFPS))); }
+
+rc::Gen<MachineConfig> gen_machine(std::uint64_t min_mib, std::uint64_t max_mib) {
+  return rc::gen::apply(
+      [](std::uint64_t mib, bool x64, bool modern, std::uint64_t seed) {
+        MachineConfig m;
+        m.mem_bytes = mib * MiB;
+        m.profile = x64 ? Profile::x86_64 : Profile::i386;
+        m.kmalloc = modern ? KmallocProfile::modern : KmallocProfile::linux_2_6_18;
+        m.seed = seed;
+        return m;
+      },
+      rc::gen::inRange<std::uint64_t>(min_mib, max_mib + 1), rc::gen::arbitrary<bool>(),
+      rc::gen::arbitrary<bool>(), rc::gen::inRange<std::uint64_t>(0, 1000));
+}
+
+rc::Gen<Program> gen_program(const Shape& shape, std::uint64_t min_mib, std::uint64_t max_mib) {
+  const auto seed = rc::gen::apply(
+      [](std::uint8_t kind, std::uint8_t variant, std::uint32_t pick, std::uint64_t size, unsigned order,
+         std::uint8_t gfp) {
+        return OpSeed{kind, variant, pick, size, static_cast<std::uint8_t>(order), gfp};
+      },
+      rc::gen::inRange<std::uint8_t>(0, NR_KINDS), rc::gen::arbitrary<std::uint8_t>(),
+      rc::gen::arbitrary<std::uint32_t>(), gen_size(), gen_order(), rc::gen::arbitrary<std::uint8_t>());
+  return rc::gen::apply([shape](const MachineConfig& m,
+                                const std::vector<OpSeed>& seeds) { return build_program(m, seeds, shape); },
+                        gen_machine(min_mib, max_mib), rc::gen::container<std::vector<OpSeed>>(seed));
+}
+
+}  // namespace props
+}  // namespace kmf
