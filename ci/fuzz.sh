@@ -98,7 +98,7 @@ for t in $targets; do
     else
       out="corpus/regressions/$t-$hash.kmf"
       "$build/tools/kmemfuzz" minimize "$c" -o "$out" || cp "$c" "corpus/regressions/$t-$hash.bin"
-      replays+=("build/default/tools/kmemfuzz replay $out")
+      replays+=("$build/tools/kmemfuzz replay $out")
     fi
   done
   [ "$ncrash" -gt 0 ] && crashed=1
