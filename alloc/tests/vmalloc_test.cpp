@@ -574,6 +574,118 @@ TEST(VmapSpace, testing_hooks_corrupt_exactly_what_they_name) {
   expect_boot_state(k, boot);
 }
 
+TEST(Vmalloc, an_i386_machine_beyond_4_gib_keeps_vmalloc_frames_where_a_32_bit_pte_reaches) {
+  Kernel k(MachineConfig{.mem_bytes = 8 * GiB});
+  const VirtAddr v = k.vmalloc(64 * P);
+  ASSERT_TRUE(v);
+  for (Pfn pfn : k.vmap().find_area(v)->pages) EXPECT_LT(pfn.value, std::uint64_t{1} << 20);
+  k.vfree(v);
+  EXPECT_TRUE(k.reports().empty());
+}
+
+/// The vmalloc side agrees with itself: free ranges and reservations tile
+/// the whole area, every mapped page belongs to an area, counters add up.
+void expect_consistent(const Kernel& k) {
+  const VmapSpace& vm = k.vmap();
+  ASSERT_TRUE(vm.free_ranges().validate());
+  std::uint64_t reserved = 0, pages = 0, mapped = 0;
+  vm.for_each_area([&](const VmArea& a) {
+    reserved += a.size + a.guard;
+    if (a.kind == VmAreaKind::vmalloc) {
+      pages += a.nr_pages();
+      ASSERT_EQ(a.pages.size(), a.nr_pages());
+    }
+    ASSERT_TRUE(vm.free_ranges().is_allocated(a.start.value, a.size + a.guard));
+  });
+  vm.page_table().for_each_pte([&](VirtAddr va, const Pte&) {
+    const VmArea* a = vm.area_containing(va);
+    ASSERT_NE(a, nullptr) << std::hex << va.value;
+    ASSERT_LT(va, a->end()) << "a guard page is mapped";
+    ++mapped;
+  });
+  EXPECT_EQ(reserved + vm.free_ranges().free_bytes(), k.layout().vmalloc_end - k.layout().vmalloc_start);
+  EXPECT_EQ(pages, vm.used_pages());
+  EXPECT_EQ(mapped * P, [&] {
+    std::uint64_t bytes = 0;
+    vm.for_each_area([&](const VmArea& a) { bytes += a.size; });
+    return bytes;
+  }());
+}
+
+TEST(VmapSpace, arbitrary_arguments_never_crash_and_keep_the_space_consistent) {
+  const std::uint64_t seed = testing::test_seed(77);
+  for (Profile p : {Profile::i386, Profile::x86_64}) {
+    Rng rng(seed);
+    Kernel k(MachineConfig{.mem_bytes = 16 * MiB, .profile = p, .seed = seed});
+    const auto boot = snapshot(k);
+    std::vector<VirtAddr> live;  // addresses handed out (vmalloc and ioremap alike)
+    auto keep = [&](VirtAddr v) {
+      if (v) live.push_back(v);
+    };
+    auto any_value = [&]() -> std::uint64_t {
+      const std::uint64_t edges[] = {0,
+                                     1,
+                                     P - 1,
+                                     P,
+                                     P + 1,
+                                     3 * P,
+                                     64 * KiB,
+                                     16 * MiB,
+                                     0xffffffffULL,
+                                     0x100000000ULL,
+                                     std::uint64_t{1} << 52,
+                                     std::uint64_t{1} << 63,
+                                     ~std::uint64_t{0},
+                                     ~std::uint64_t{0} - P + 2,
+                                     k.layout().vmalloc_start,
+                                     k.layout().vmalloc_end - P,
+                                     k.layout().vmalloc_end,
+                                     k.layout().page_offset};
+      switch (rng.below(5)) {
+        case 0: return edges[rng.below(std::size(edges))];
+        case 1: return rng.next();
+        case 2:
+        case 3: {  // mostly exactly what was handed out: frees, double frees, wrong-API frees
+          const std::uint64_t v = live.empty() ? 0 : live[rng.below(live.size())].value;
+          return rng.below(4) ? v : v + rng.below(3) * P - rng.below(2);
+        }
+        default: return rng.below(40 * P);
+      }
+    };
+    for (int op = 0; op < 3000; ++op) {
+      const std::uint64_t a = any_value(), b = any_value();
+      switch (rng.below(8)) {
+        case 0: keep(k.vmalloc(b)); break;
+        case 1: keep(k.vzalloc(b % (64 * P))); break;
+        case 2: keep(k.vmalloc_node_range(b % (32 * P), a, GFP_KERNEL, VmFlags(a))); break;
+        case 3: keep(k.ioremap(PhysAddr{rng.below(2) ? a : 16 * MiB + a % (64 * MiB)}, b % (64 * P))); break;
+        case 4: k.vfree(VirtAddr{a}); break;
+        case 5: k.iounmap(VirtAddr{a}); break;
+        case 6: k.vmalloc_to_pfn(VirtAddr{a}); break;
+        default: {
+          std::array<std::byte, 16> buf{};
+          if (rng.below(2))
+            k.read(VirtAddr{a}, buf);
+          else
+            k.write(VirtAddr{a}, buf);
+        }
+      }
+      if (op % 50 == 0) expect_consistent(k);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+    expect_consistent(k);
+    std::vector<VirtAddr> starts;
+    k.vmap().for_each_area([&](const VmArea& x) { starts.push_back(x.start); });
+    for (VirtAddr s : starts) {
+      if (k.vmap().find_area(s)->kind == VmAreaKind::vmalloc)
+        k.vfree(s);
+      else
+        k.iounmap(s);
+    }
+    expect_boot_state(k, boot);
+  }
+}
+
 TEST(Vmalloc, the_same_calls_give_the_same_addresses_and_frames) {
   auto run = [] {
     Kernel k(MachineConfig{.mem_bytes = 64 * MiB, .seed = 3});
