@@ -92,6 +92,8 @@ class VmapSpace final : private PageTableFrames {
   std::string vmallocinfo() const;
 
   // ---- introspection (read-only; the checker's view) -------------------------
+  // Pointers and references returned here stay valid until the next call
+  // that changes the vmalloc space.
   std::size_t nr_areas() const { return busy_.size(); }
   /// The live area starting exactly at `start`.
   const VmArea* find_area(VirtAddr start) const;

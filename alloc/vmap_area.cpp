@@ -203,7 +203,7 @@ void VmapAreaAllocator::free(std::uint64_t start, std::uint64_t size) {
 
 bool VmapAreaAllocator::is_free(std::uint64_t start, std::uint64_t size) const {
   const std::uint32_t p = floor(start);
-  return p != NIL && size <= nodes_[p].end - start && nodes_[p].end > start;
+  return p != NIL && nodes_[p].end > start && size <= nodes_[p].end - start;
 }
 
 bool VmapAreaAllocator::is_allocated(std::uint64_t start, std::uint64_t size) const {
