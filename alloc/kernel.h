@@ -27,6 +27,7 @@
 #include "alloc/report.h"
 #include "alloc/slab_flags.h"
 #include "alloc/types.h"
+#include "alloc/vm_flags.h"
 
 namespace kmf {
 
@@ -77,6 +78,11 @@ class Kernel {
   // ---- vmalloc ----------------------------------------------------------
   VirtAddr vmalloc(std::size_t size);
   VirtAddr vzalloc(std::size_t size);
+  /// __vmalloc_node_range without start/end/prot/node: `align` a power of
+  /// two (rounded up to PAGE_SIZE), `gfp` for the data frames (GFP_HIGHMEM
+  /// is added unless GFP_DMA/GFP_DMA32 is given; GFP_ZERO zeroes),
+  /// `vm_flags` VM_NO_GUARD or none. NULL on failure, state unchanged.
+  VirtAddr vmalloc_node_range(std::size_t size, std::size_t align, gfp_t gfp, VmFlags vm_flags);
   void vfree(VirtAddr addr);
   VirtAddr ioremap(PhysAddr phys, std::size_t size);
   void iounmap(VirtAddr addr);
