@@ -66,6 +66,10 @@ class Kernel {
   void kmem_cache_free(KmemCache* cache, VirtAddr obj);
   void kmem_cache_destroy(KmemCache* cache);
   void kmem_cache_shrink(KmemCache* cache);
+  /// drop_slab (`echo 2 > /proc/sys/vm/drop_caches`): every cache's empty
+  /// slabs go back to the buddy allocator, so freeing everything restores the
+  /// boot free lists.
+  void drop_slab();
   VirtAddr kmalloc(std::size_t size, gfp_t gfp);
   VirtAddr kzalloc(std::size_t size, gfp_t gfp) { return kmalloc(size, gfp | GFP_ZERO); }
   VirtAddr krealloc(VirtAddr obj, std::size_t new_size, gfp_t gfp);
