@@ -141,11 +141,6 @@ class Kernel {
   const VmapSpace& vmap() const { return *vm_; }
   std::uint64_t nr_free_pages() const { return buddy_.nr_free_pages(); }
 
-  /// Returns every empty slab of every cache to the page allocator (like
-  /// `echo 2 > /proc/sys/vm/drop_caches`): after everything is freed, the
-  /// free lists then equal the boot state.
-  void drop_slab();
-
   // ---- test-only hooks: corrupt state on purpose -------------------------
   BuddyAllocator& buddy_for_testing() { return buddy_; }
   PhysMem& mem_for_testing() { return mem_; }
