@@ -212,7 +212,7 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
       if (auto c = direct_mapped(e.va, std::max<std::uint64_t>(e.size, 1))) return c;
       if (e.kind == EntryKind::kmalloc) {
         const std::size_t cls = kmalloc_class(e.size);
-        if (e.span < e.size || (cls != 0 && e.span != cls))
+        if (e.span < e.size || (cls != 0 && e.span != cls && !e.kept_in_place))
           return finding(Inv::S_KSIZE, {e.va.value},
                          "ksize is " + std::to_string(e.span) + " for a kmalloc of " +
                              std::to_string(e.size) + "; the size class is " + std::to_string(cls));

@@ -50,6 +50,7 @@ struct Entry {
   std::uint64_t align = 0;  ///< cache: requested alignment; object: its cache's
   gfp_t gfp = 0;
   bool zeroed = false;
+  bool kept_in_place = false;  ///< krealloc returned the old object (ksize may exceed the class)
   KmemCache* cache = nullptr;  ///< object: its cache; cache: itself
   std::int32_t cache_slot = -1;
   std::vector<std::uint64_t> frames;  ///< vmalloc: the pfn behind each page
@@ -60,6 +61,8 @@ struct Entry {
   };
   std::vector<Write> writes;
   bool corrupted = false;  ///< a scribble hit memory outside the object or after free
+  std::vector<Write> scribbles;  ///< scribbles past the end of a live object
+  bool zero_size_ptr = false;    ///< modern kmalloc(0): ZERO_SIZE_PTR, owns nothing
 };
 
 class Ledger {

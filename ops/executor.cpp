@@ -108,7 +108,7 @@ class Runner {
   Check no_report() {
     for (std::size_t i = reports_at_op_start_; i < k_.reports().size(); ++i) {
       const Report& r = k_.reports()[i];
-      if (pending_debug_ && (r.kind == ReportKind::redzone || r.kind == ReportKind::poison)) continue;
+            if (scribbled_ && (r.kind == ReportKind::redzone || r.kind == ReportKind::poison)) continue;
       if (scribbled_ && r.kind == ReportKind::page_fault) continue;
       return fail(
           Inv::MISUSE, {r.addr},
@@ -350,23 +350,27 @@ class Runner {
     if (auto c = no_report()) return c;
     if (opt_.level != CheckLevel::none)
       if (auto c = chk_.after_release(e)) return c;
-    if (e.corrupted && pending_debug_ && is_slab_kind(e.kind))
-      return fail(
-          Inv::DEBUG_DETECT, {e.va.value},
-          name(s) + " was written past its end and freed, and slab_debug did not notice the red zone");
-    return std::nullopt;
+        return std::nullopt;
   }
 
+    /// A use-after-free scribble is noticed when the object is handed out
+  /// again or its slab is released: any poison or red-zone report clears the
+  /// freed objects waiting to be noticed.
   Check accept_debug_reports() {
     if (!pending_debug_) return std::nullopt;
     for (std::size_t i = reports_at_op_start_; i < k_.reports().size(); ++i) {
       const ReportKind kd = k_.reports()[i].kind;
-      if (kd == ReportKind::redzone || kd == ReportKind::poison) {
-        pending_debug_ = false;
-        for (std::size_t s = 0; s < ledger_.size(); ++s) ledger_[s].corrupted = false;
-      }
+      if (kd == ReportKind::redzone || kd == ReportKind::poison)
+        for (std::size_t s = 0; s < ledger_.size(); ++s)
+          if (!ledger_[s].live) ledger_[s].corrupted = false;
     }
+    refresh_pending();
     return std::nullopt;
+  }
+
+  void refresh_pending() {
+    pending_debug_ = false;
+    for (std::size_t s = 0; s < ledger_.size(); ++s) pending_debug_ |= ledger_[s].corrupted;
   }
 
   // ---- page allocator ---------------------------------------------------------------------
@@ -431,10 +435,15 @@ class Runner {
       return misuse(before, {ReportKind::invalid_free, ReportKind::bad_page, ReportKind::bad_order},
                     "free_pages of memory that get_free_pages did not return");
     }
-    if (!e.live) {
+        if (!e.live) {
       if (reused(op.src)) return skip("its memory was reused");
+      // The frame may since have gone to the kernel itself (a page table, a
+      // slab, a vmalloc page): then it is "not yours" rather than "free".
+      const bool still_free = k_.buddy().free_block_containing(e.pfn.value) != PFN_NIL;
       do_free();
-      return misuse(before, {ReportKind::double_free, ReportKind::bad_order}, "a double free_pages");
+      if (still_free) return misuse(before, {ReportKind::double_free}, "a double free_pages");
+      return misuse(before, {ReportKind::bad_page, ReportKind::invalid_free, ReportKind::bad_order},
+                    "a double free_pages of a frame the kernel reused");
     }
     if (order != e.order) {
       do_free();
@@ -461,9 +470,20 @@ class Runner {
                         std::to_string(k_.kmalloc_max_size()));
       return clean_failure(before, f0);
     }
-    if (!va) return clean_failure(before, f0);
+        if (!va) return clean_failure(before, f0);
     if (faults() != f0) return fail(Inv::FAULT, {va.value}, "an injected failure did not return null");
     Entry& e = slot(dst);
+    if (kind == EntryKind::kmalloc && size == 0 && va.value == 16 &&
+        k_.config().kmalloc == KmallocProfile::modern) {
+      // ZERO_SIZE_PTR: not NULL, owns no memory; kfree takes it back silently.
+      e.kind = kind;
+      e.va = va;
+      e.zero_size_ptr = true;
+      e.bound = e.live = true;
+      trace_suffix_ = " -> ZERO_SIZE_PTR";
+      if (chk_.fingerprint() != before) return fail(Inv::MISUSE, {va.value}, "kmalloc(0) changed allocator state");
+      return std::nullopt;
+    }
     e.kind = kind;
     e.va = va;
     e.size = size;
@@ -505,25 +525,34 @@ class Runner {
     old.live = false;
     unindex(op.src);
     if (auto c = no_report()) return c;
-    std::vector<std::byte> got(keep);
+        std::vector<std::byte> got(keep);
     if (!k_.read(va, got)) return fail(Inv::INTEGRITY, {va.value}, "the reallocated object cannot be read");
-    for (std::uint64_t i = 0; i < keep; ++i)
-      if (std::to_integer<std::uint8_t>(got[i]) != expected_byte(moved, i))
-        return fail(Inv::INTEGRITY, {va.value + i},
-                    "krealloc did not keep byte " + std::to_string(i) + " of " + name(op.src));
+    if (!scribbled_)
+      for (auto [off, len] : stamp_ranges(moved.size, moved.va.value))
+        for (std::uint64_t i = off; i < off + len && i < keep; ++i)
+          if (std::to_integer<std::uint8_t>(got[i]) != expected_byte(moved, i))
+            return fail(Inv::INTEGRITY, {va.value + i},
+                        "krealloc did not keep byte " + std::to_string(i) + " of " + name(op.src));
     Entry& e = slot(op.dst);
     e.kind = EntryKind::kmalloc;
     e.va = va;
     e.size = op.size;
     e.gfp = op.gfp;
-    e.span = k_.ksize(va);
+        e.span = k_.ksize(va);
+    e.kept_in_place = va == moved.va;
     return admit(op.dst);
   }
 
   /// Frees of slab memory through kfree or kmem_cache_free.
-  Check slab_free(Slot src, std::uint64_t offset, bool via_kfree, Slot cache) {
+    Check slab_free(Slot src, std::uint64_t offset, bool via_kfree, Slot cache) {
     Entry& e = slot(src);
     if (!e.bound) return skip("the allocation failed");
+    if (e.zero_size_ptr) {
+      if (!via_kfree || offset != 0 || !e.live) return skip("ZERO_SIZE_PTR owns no memory");
+      k_.kfree(e.va);
+      e.live = false;
+      return no_report();
+    }
     if (e.kind == EntryKind::cache) return skip("a cache is not an object");
     const Fingerprint before = chk_.fingerprint();
     const VirtAddr addr = e.kind == EntryKind::pages ? VirtAddr{0} : e.va + offset;
@@ -567,16 +596,34 @@ class Runner {
     if (auto c = verify_stamps(src)) return c;
     const bool corrupted = e.corrupted;
     call();
-    if (corrupted && pending_debug_) {
-      // The red zone was overwritten: slab_debug must say so now.
+        if (corrupted) {
+      // The red zone was overwritten: slab_debug must say so now, and (like
+      // SLUB's "Object not freed") keep the object. Repair what was
+      // scribbled past the object with the active red-zone byte and free it
+      // again: that free must be clean.
+      bool seen = false;
       for (std::size_t i = reports_at_op_start_; i < k_.reports().size(); ++i)
-        if (k_.reports()[i].kind == ReportKind::redzone || k_.reports()[i].kind == ReportKind::poison)
-          pending_debug_ = false;
-      if (pending_debug_)
+        seen |= k_.reports()[i].kind == ReportKind::redzone;
+      if (!seen)
         return fail(Inv::DEBUG_DETECT, {e.va.value},
                     name(src) + " was written past its end, and slab_debug did not notice when it was freed");
+      trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
+      for (const Entry::Write& w : e.scribbles) {
+        const std::uint64_t lo = std::max(w.offset, e.span);
+        if (lo >= w.offset + w.length) continue;
+        buf_.assign(w.offset + w.length - lo, std::byte{0xcc});
+        k_.write(e.va + lo, buf_);
+      }
       e.corrupted = false;
-      e.live = false;  // Linux restores the red zone and frees the object
+      e.scribbles.clear();
+      refresh_pending();
+      const std::size_t mark = k_.reports().size();
+      call();
+      if (k_.reports().size() != mark)
+        return fail(Inv::DEBUG_DETECT, {e.va.value},
+                    "freeing " + name(src) + " after its red zone was repaired still reported: " +
+                        k_.reports().back().message);
+      e.live = false;
       unindex(src);
       return std::nullopt;
     }
@@ -597,9 +644,13 @@ class Runner {
     return slab_free(op.src, op.offset, true, NO_SLOT);
   }
 
-  Check handle(const CacheCreateOp& op) {
+    Check handle(const CacheCreateOp& op) {
     const Fingerprint before = chk_.fingerprint();
     KmemCache* c = k_.kmem_cache_create(op.name, op.size, op.align, op.flags);
+    if (k_.in_atomic()) {
+      if (c) return fail(Inv::MISUSE, {}, "kmem_cache_create in atomic context succeeded");
+      return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_create in atomic context");
+    }
     if (!c) {
       if (new_reports() == 1 && (k_.reports().back().kind == ReportKind::oversized ||
                                  k_.reports().back().kind == ReportKind::bad_address))
@@ -636,16 +687,17 @@ class Runner {
     Entry& c = slot(op.cache);
     if (!c.bound || c.kind != EntryKind::cache) return skip("not a cache");
     const Fingerprint before = chk_.fingerprint();
-    if (!c.live) {
+        if (!c.live) {
       k_.kmem_cache_destroy(c.cache);
-      return misuse(before, {ReportKind::double_free, ReportKind::invalid_free},
+      return misuse(before, {ReportKind::double_free, ReportKind::invalid_free, ReportKind::sleep_in_atomic},
                     "a second kmem_cache_destroy");
     }
     bool has_live = false;
     for (std::size_t s = 0; s < ledger_.size(); ++s)
       has_live |=
           ledger_[s].live && ledger_[s].kind == EntryKind::object && ledger_[s].cache_slot == op.cache;
-    k_.kmem_cache_destroy(c.cache);
+        k_.kmem_cache_destroy(c.cache);
+    if (k_.in_atomic()) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_destroy in atomic context");
     if (has_live) return misuse(before, {ReportKind::cache_leak}, "kmem_cache_destroy with live objects");
     c.live = false;
     return no_report();
@@ -654,7 +706,9 @@ class Runner {
   Check handle(const CacheShrinkOp& op) {
     Entry& c = slot(op.cache);
     if (!c.live || c.kind != EntryKind::cache) return skip("the cache is not live");
+        const Fingerprint before = chk_.fingerprint();
     k_.kmem_cache_shrink(c.cache);
+    if (k_.in_atomic()) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_shrink in atomic context");
     return no_report();
   }
 
@@ -801,14 +855,17 @@ class Runner {
         // A deliberate bad write (overflow, use after free). The slab's
         // debug checks must notice it on a slab object (DEBUG-DETECT);
         // payload integrity is no longer judged (the write may hit anything).
-        const bool outside = !e.live || op.offset + len > e.size;
-        if (e.kind == EntryKind::pages)
-          access(e, op.offset, buf_, true);
-        else
-          k_.write(e.va + op.offset, buf_);
+                if (!e.live && reused(op.src)) return skip("its memory was reused");
+        if (e.zero_size_ptr) return skip("ZERO_SIZE_PTR owns no memory");
+        const bool outside = !e.live || op.offset + len > e.span;
+        if (e.kind == EntryKind::pages) access(e, op.offset, buf_, true);
+        else k_.write(e.va + op.offset, buf_);
         scribbled_ = true;
-        if (outside && is_slab_kind(e.kind) && k_.config().slab_debug) {
+        // Only slab objects with red zones and poison can notice: kmalloc
+        // objects below 64 KiB (the largest class has no red zone).
+        if (outside && k_.config().slab_debug && e.kind == EntryKind::kmalloc && e.span < 64 * KiB) {
           e.corrupted = true;
+          if (e.live) e.scribbles.push_back({op.offset, len, op.byte});
           pending_debug_ = true;
         }
         return std::nullopt;
@@ -985,12 +1042,15 @@ class Runner {
       e.live = false;
       if (auto c = no_report()) return c;
     }
-    if (pending_debug_)
-      return fail(
-          Inv::DEBUG_DETECT, {},
-          "a slab object was scribbled on (past its end or after free) and slab_debug never reported it");
-    if (opt_.level == CheckLevel::none) return std::nullopt;
+        // Releasing the empty slabs checks every free object once more.
+    reports_at_op_start_ = k_.reports().size();
     k_.drop_slab();
+    if (auto c = accept_debug_reports()) return c;
+    if (auto c = no_report()) return c;
+    if (pending_debug_)
+      return fail(Inv::DEBUG_DETECT, {},
+                  "a slab object was written after it was freed and slab_debug never reported the poison");
+    if (opt_.level == CheckLevel::none) return std::nullopt;
     return chk_.restored();
   }
 

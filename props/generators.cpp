@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <ostream>
 
+#include "ops/kmf_text.h"
+
 namespace kmf {
 
-std::string print_kmf(const Program& program);  // ops/kmf_text.h
 
 void showValue(const Program& program, std::ostream& os) {
   os << "\n# counterexample as a .kmf script (save it and run `kmemfuzz run FILE`):\n" << print_kmf(program);
