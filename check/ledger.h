@@ -60,6 +60,12 @@ struct Entry {
     std::uint8_t byte;
   };
   std::vector<Write> writes;
+  /// Stamped ranges and whose stamp they carry (krealloc carries the old one).
+  struct Stamp {
+    std::uint64_t offset, length;
+    std::uint32_t id;
+  };
+  std::vector<Stamp> stamps;
   bool corrupted = false;  ///< a scribble hit memory outside the object or after free
   std::vector<Write> scribbles;  ///< scribbles past the end of a live object
   bool zero_size_ptr = false;    ///< modern kmalloc(0): ZERO_SIZE_PTR, owns nothing

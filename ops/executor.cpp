@@ -179,17 +179,33 @@ class Runner {
     return write ? k_.write(e.va + off, buf) : k_.read(e.va + off, buf);
   }
 
-  std::uint8_t expected_byte(const Entry& e, std::uint64_t off) const {
+    /// What byte `off` of `e` must hold: the last program write covering it,
+  /// else the stamp covering it; nullopt where the content is undefined.
+  static std::optional<std::uint8_t> expected_byte(const Entry& e, std::uint64_t off) {
     for (auto it = e.writes.rbegin(); it != e.writes.rend(); ++it)
       if (off >= it->offset && off < it->offset + it->length) return it->byte;
-    return stamp_byte(e.id, off);
+    for (const Entry::Stamp& s : e.stamps)
+      if (off >= s.offset && off < s.offset + s.length) return stamp_byte(s.id, off);
+    return std::nullopt;
   }
 
-  void stamp(Entry& e) {
+  /// Stamps [from, size) of a new allocation. Zeroed memory is not stamped:
+  /// its defined content is zero, which the program may check.
+  void stamp(Entry& e, std::uint64_t from = 0) {
+    if (e.zeroed) {
+      e.writes.push_back({from, e.size - from, 0});
+      return;
+    }
     for (auto [off, len] : stamp_ranges(e.size, e.va.value)) {
+      if (off + len <= from) continue;
+      if (off < from) {
+        len -= from - off;
+        off = from;
+      }
       buf_.resize(len);
       for (std::uint64_t i = 0; i < len; ++i) buf_[i] = std::byte{stamp_byte(e.id, off + i)};
       access(e, off, buf_, true);
+      e.stamps.push_back({off, len, e.id});
     }
   }
 
@@ -200,8 +216,10 @@ class Runner {
       buf_.resize(len);
       if (!access(e, off, buf_, false))
         return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
-      for (std::uint64_t i = 0; i < len; ++i) {
-        const auto want = expected_byte(e, off + i);
+            for (std::uint64_t i = 0; i < len; ++i) {
+        const auto want_or = expected_byte(e, off + i);
+        if (!want_or) continue;
+        const std::uint8_t want = *want_or;
         if (std::to_integer<std::uint8_t>(buf_[i]) != want)
           return fail(Inv::INTEGRITY, {e.va.value + off + i},
                       "byte " + std::to_string(off + i) + " of " + name(s) + " (" +
@@ -215,7 +233,7 @@ class Runner {
 
   Check verify_zero(Slot s) {
     Entry& e = slot(s);
-    const std::uint64_t len = std::min<std::uint64_t>(e.size, 64 * KiB);
+    const std::uint64_t len = e.size;
     for (auto [off, n] : stamp_ranges(len, e.va.value)) {
       buf_.resize(n);
       access(e, off, buf_, false);
@@ -271,7 +289,7 @@ class Runner {
   }
 
   /// A new live entry: overlap, per-entry invariants, zero check, stamps.
-  Check admit(Slot s) {
+    Check admit(Slot s, bool fresh = true) {
     Entry& e = slot(s);
     e.bound = true;
     e.live = true;
@@ -282,9 +300,11 @@ class Runner {
         if (auto c = chk_.entry(ledger_, s)) return c;
       }
       index(s);
-      if (e.zeroed)
-        if (auto c = verify_zero(s)) return c;
-      stamp(e);
+            if (fresh) {
+        if (e.zeroed)
+          if (auto c = verify_zero(s)) return c;
+        stamp(e);
+      }
     }
     describe(s);
     return std::nullopt;
@@ -379,7 +399,8 @@ class Runner {
     const Fingerprint before = chk_.fingerprint();
     const std::uint64_t f0 = faults();
     const std::vector<Zone> pre = chk_.zones();
-    const bool misuse_sleep = sleeping_in_atomic(gfp);
+        // Linux rejects order > MAX_PAGE_ORDER before it checks the context.
+    const bool misuse_sleep = sleeping_in_atomic(gfp) && order <= MAX_PAGE_ORDER;
     Pfn pfn = Pfn::none();
     VirtAddr va{0};
     if (virt) {
@@ -527,10 +548,10 @@ class Runner {
     if (auto c = no_report()) return c;
         std::vector<std::byte> got(keep);
     if (!k_.read(va, got)) return fail(Inv::INTEGRITY, {va.value}, "the reallocated object cannot be read");
-    if (!scribbled_)
+        if (!scribbled_)
       for (auto [off, len] : stamp_ranges(moved.size, moved.va.value))
         for (std::uint64_t i = off; i < off + len && i < keep; ++i)
-          if (std::to_integer<std::uint8_t>(got[i]) != expected_byte(moved, i))
+          if (const auto want = expected_byte(moved, i); want && std::to_integer<std::uint8_t>(got[i]) != *want)
             return fail(Inv::INTEGRITY, {va.value + i},
                         "krealloc did not keep byte " + std::to_string(i) + " of " + name(op.src));
     Entry& e = slot(op.dst);
@@ -538,9 +559,17 @@ class Runner {
     e.va = va;
     e.size = op.size;
     e.gfp = op.gfp;
-        e.span = k_.ksize(va);
+            e.span = k_.ksize(va);
     e.kept_in_place = va == moved.va;
-    return admit(op.dst);
+    // The prefix carries the old content (and what it should be); the rest is new.
+    e.id = 0;
+    for (const Entry::Write& w : moved.writes)
+      if (w.offset < keep) e.writes.push_back({w.offset, std::min(w.length, keep - w.offset), w.byte});
+    for (const Entry::Stamp& st : moved.stamps)
+      if (st.offset < keep) e.stamps.push_back({st.offset, std::min(st.length, keep - st.offset), st.id});
+    if (auto c = admit(op.dst, /*fresh=*/false)) return c;
+    stamp(e, keep);
+    return std::nullopt;
   }
 
   /// Frees of slab memory through kfree or kmem_cache_free.
