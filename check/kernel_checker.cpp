@@ -149,6 +149,7 @@ Check KernelChecker::page_success(const std::vector<Zone>& pre, gfp_t gfp, unsig
 
 Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
   const Entry& e = ledger[static_cast<std::size_t>(slot)];
+  if (e.zero_size_ptr) return std::nullopt;  // owns no memory
   const Layout& l = k_.layout();
   const PhysMem& mem = k_.mem();
   auto page_block = [&](std::uint64_t pfn, unsigned order, gfp_t gfp) -> Check {

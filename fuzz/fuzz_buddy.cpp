@@ -2,6 +2,6 @@
 #include "fuzz/fuzz_target.h"
 
 namespace kmf::fuzz {
-const CodecOptions TARGET_OPTIONS{.families = FAMILY_PAGES | FAMILY_MEMORY};
+const CodecOptions TARGET_OPTIONS = codec_options_for_target("fuzz_buddy");
 const char* const TARGET_NAME = "fuzz_buddy";
 }  // namespace kmf::fuzz

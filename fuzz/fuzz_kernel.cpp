@@ -2,6 +2,6 @@
 #include "fuzz/fuzz_target.h"
 
 namespace kmf::fuzz {
-const CodecOptions TARGET_OPTIONS{.families = FAMILY_ALL};
+const CodecOptions TARGET_OPTIONS = codec_options_for_target("fuzz_kernel");
 const char* const TARGET_NAME = "fuzz_kernel";
 }  // namespace kmf::fuzz

@@ -2,6 +2,6 @@
 #include "fuzz/fuzz_target.h"
 
 namespace kmf::fuzz {
-const CodecOptions TARGET_OPTIONS{.families = FAMILY_SLAB | FAMILY_MEMORY};
+const CodecOptions TARGET_OPTIONS = codec_options_for_target("fuzz_slab");
 const char* const TARGET_NAME = "fuzz_slab";
 }  // namespace kmf::fuzz

@@ -835,4 +835,11 @@ std::vector<std::uint8_t> encode_program(const Program& program, const CodecOpti
   return out;
 }
 
+CodecOptions codec_options_for_target(std::string_view target) {
+  if (target == "fuzz_buddy") return {FAMILY_PAGES | FAMILY_MEMORY};
+  if (target == "fuzz_slab") return {FAMILY_SLAB | FAMILY_MEMORY};
+  if (target == "fuzz_vmalloc") return {FAMILY_VMALLOC | FAMILY_MEMORY};
+  return {FAMILY_ALL};
+}
+
 }  // namespace kmf

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "ops/op.h"
@@ -52,6 +53,10 @@ struct CodecOptions {
 inline constexpr std::size_t MAX_DECODED_OPS = 4096;             ///< ops per program, inclusive
 inline constexpr std::uint64_t MAX_DECODED_MAP_BYTES = 4 * MiB;  ///< vmalloc / ioremap size cap, inclusive
 inline constexpr std::size_t BINARY_HEADER_BYTES = 3;
+
+/// The op families a fuzz target decodes, by its name (fuzz_buddy: pages and
+/// memory; fuzz_slab; fuzz_vmalloc; anything else: every family).
+CodecOptions codec_options_for_target(std::string_view target);
 
 /// Total: any bytes give a well-formed Program (canonical names, decoder-made cache names).
 Program decode_program(std::span<const std::uint8_t> bytes, const CodecOptions& options = {});

@@ -182,12 +182,14 @@ int main(int argc, char** argv) {
   CLI::App* replay = app.add_subcommand("replay", "run crash files; print the violation and the reproducer script");
   add_run_options(replay);
 
-  std::string in, out;
+  std::string in, out, target = "fuzz_kernel";
   bool to_binary = false;
   CLI::App* convert = app.add_subcommand("convert", "binary input -> .kmf script (or --to-binary: script -> bytes)");
   convert->add_option("FILE", in, "input")->required();
   convert->add_option("-o,--output", out, "output file (default: standard output)");
   convert->add_flag("--to-binary", to_binary, "encode a .kmf script as a binary fuzz input");
+  convert->add_option("--target", target, "the fuzz target whose op families the bytes use")
+      ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
 
   CLI::App* minimize_cmd = app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
   minimize_cmd->add_option("FILE", in, "a failing program")->required();
@@ -221,7 +223,7 @@ int main(int argc, char** argv) {
       std::string data;
       if (to_binary) {
         std::size_t dropped = 0;
-        const auto bytes = encode_program(p, {}, &dropped);
+        const auto bytes = encode_program(p, codec_options_for_target(target), &dropped);
         data.assign(bytes.begin(), bytes.end());
         if (dropped) std::cerr << "kmemfuzz: " << dropped << " ops have no binary form and were dropped\n";
       } else {
