@@ -211,7 +211,22 @@ std::optional<std::uint64_t> for_each_chunk(const Kernel& k, VirtAddr va, std::s
 
 }  // namespace
 
+namespace {
+
+/// [va, va + len) lies in one page of the direct map: it translates linearly
+/// and cannot fault, so one copy does what the page walk would (the hot path
+/// of small object accesses).
+bool direct_map_single_page(const Layout& l, VirtAddr va, std::size_t len) {
+  return len <= PAGE_SIZE - (va.value & (PAGE_SIZE - 1)) && l.in_direct_map(va);
+}
+
+}  // namespace
+
 bool Kernel::read(VirtAddr va, std::span<std::byte> out) {
+  if (direct_map_single_page(layout_, va, out.size())) {
+    if (!read_phys(layout_.pa(va), out)) std::memset(out.data(), 0xff, out.size());  // as below
+    return true;
+  }
   auto noop = [](PhysAddr, std::size_t, std::size_t) {};
   if (auto bad = for_each_chunk(*this, va, out.size(), false, noop)) {
     reports_.add(ReportKind::page_fault, *bad,
@@ -227,6 +242,10 @@ bool Kernel::read(VirtAddr va, std::span<std::byte> out) {
 }
 
 bool Kernel::write(VirtAddr va, std::span<const std::byte> in) {
+  if (direct_map_single_page(layout_, va, in.size())) {
+    write_phys(layout_.pa(va), in);  // as below: writes without RAM behind them are dropped
+    return true;
+  }
   auto noop = [](PhysAddr, std::size_t, std::size_t) {};
   if (auto bad = for_each_chunk(*this, va, in.size(), false, noop)) {
     reports_.add(ReportKind::page_fault, *bad,
