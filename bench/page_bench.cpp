@@ -28,17 +28,21 @@ MachineConfig page_machine() {
 
 void run_buddy(benchmark::State& state, const Trace& t) {
   Kernel k(page_machine());
+  const std::uint64_t boot_free = k.nr_free_pages();
   replay_trace(
       state, t, Pfn::none(), [&](std::uint32_t order) { return k.alloc_pages(GFP_KERNEL, order); },
       [&](Pfn pfn, std::uint32_t order) { k.free_pages(pfn, order); });
   if (!k.reports().empty()) state.SkipWithError("the buddy allocator reported misuse");
+  if (k.nr_free_pages() != boot_free) state.SkipWithError("the trace left frames allocated");
 }
 
 void run_bitmap(benchmark::State& state, const Trace& t) {
   BitmapPageAllocatorBaseline b(PAGE_BENCH_MEM >> PAGE_SHIFT);
+  const std::uint64_t boot_free = b.free_frames();
   replay_trace(
       state, t, BitmapPageAllocatorBaseline::NONE, [&](std::uint32_t order) { return b.alloc(order); },
       [&](std::uint64_t pfn, std::uint32_t order) { b.free(pfn, order); });
+  if (b.free_frames() != boot_free) state.SkipWithError("the trace left frames allocated");
 }
 
 void add(const std::string& name, Trace t) {
