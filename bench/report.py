@@ -22,19 +22,25 @@ UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 def load(path):
     with open(path) as f:
         data = json.load(f)
-    med, cv = {}, {}
+    med, cv, single = {}, {}, {}
     for b in data["benchmarks"]:
-        if b.get("run_type") != "aggregate":
+        if "error_occurred" in b and b["error_occurred"]:
             continue
         name = b["run_name"].removesuffix("/manual_time")
         manual = b["run_name"].endswith("/manual_time")
         t = (b["real_time"] if manual else b["cpu_time"]) * UNIT_NS[b.get("time_unit", "ns")]
         entry = dict(b)
         entry["ns"] = t
-        if b["aggregate_name"] == "median":
+        if b.get("run_type") != "aggregate":
+            single.setdefault(name, []).append(entry)
+        elif b["aggregate_name"] == "median":
             med[name] = entry
         elif b["aggregate_name"] == "cv":
             cv[name] = b["real_time"] if manual else b["cpu_time"]  # a fraction, unitless
+    # One repetition has no aggregates: its run stands for the median.
+    for name, runs in single.items():
+        if name not in med and len(runs) == 1:
+            med[name] = runs[0]
     return data.get("context", {}), med, cv
 
 

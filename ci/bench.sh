@@ -8,6 +8,7 @@
 #   ci/bench.sh --benchmark_filter=page  extra arguments go to kmf_bench
 #   KMF_BENCH_REPS=9 ci/bench.sh         more repetitions
 #   KMF_BENCH_OUT=path.json ci/bench.sh  where the JSON goes (default build/bench/bench.json)
+#   KMF_BENCH_MIN_TIME=0.5 ci/bench.sh   seconds per repetition (default 0.2)
 #
 # The machine is shared: the script prints the load average before and after;
 # figures are CPU time of the measured region, medians over the repetitions.
@@ -26,13 +27,17 @@ lscpu | grep -E '^(Model name|CPU\(s\)|Thread\(s\) per core|Core\(s\) per socket
 g++ --version | head -n1
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# Google Benchmark's own console table (mean/median/stddev/cv of every
+# benchmark) goes to a file beside the JSON; the summary below is the table.
+console="${out%.json}.console.txt"
+echo "running kmf_bench ($reps repetitions; console output in $console)"
 build/bench/bench/kmf_bench \
   --benchmark_repetitions="$reps" \
   --benchmark_enable_random_interleaving=true \
   --benchmark_report_aggregates_only=true \
   --benchmark_min_time="${KMF_BENCH_MIN_TIME:-0.2}" \
   --benchmark_out="$out" --benchmark_out_format=json \
-  "$@"
+  "$@" > "$console"
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
