@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 #include "check/kernel_checker.h"
 #include "check/ledger.h"
@@ -28,9 +29,16 @@ std::string print_kmf(const Program& program);  // ops/kmf_text.h
 
 namespace {
 
-std::string hex(std::uint64_t v) {
+  std::string hex(std::uint64_t v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+  return buf;
+}
+
+/// A physical address as the kernel prints it: 8 digits on i386.
+std::string phys_hex(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%08" PRIx64, v);
   return buf;
 }
 
@@ -320,8 +328,15 @@ class Runner {
       case EntryKind::free_pages:
       case EntryKind::kmalloc:
       case EntryKind::object:
-        trace_suffix_ = " -> " + hex(e.va.value) + " (phys " + hex(k_.layout().pa(e.va).value);
-        if (is_slab_kind(e.kind)) trace_suffix_ += ", ksize " + std::to_string(e.span);
+                        trace_suffix_ = " -> " + hex(e.va.value) + " (phys " + phys_hex(k_.layout().pa(e.va).value);
+        if (is_slab_kind(e.kind)) {
+          // The owner, as slabinfo names it: size-128, kmalloc-64, foo.
+          const auto ref = k_.slab().object_containing(e.va);
+                    if (ref && ref->cache) trace_suffix_ += ", " + std::string(ref->cache->name());
+          else trace_suffix_ += ", page allocator, " + std::to_string(e.span) + " bytes";
+        } else {
+          trace_suffix_ += ", order " + std::to_string(e.order);
+        }
         trace_suffix_ += ")";
         break;
       case EntryKind::vmalloc:
