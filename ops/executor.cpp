@@ -62,6 +62,7 @@ class Runner {
       reports_at_op_start_ = k_.reports().size();
       trace_suffix_.clear();
       Check c = std::visit([&](const auto& op) { return handle(op); }, prog_.ops[i]);
+      if (opt_.after_op) opt_.after_op(k_, i);
       if (!c) c = accept_debug_reports();
       if (!c && opt_.level == CheckLevel::full) c = chk_.sweep(ledger_);
       last_op_reports_.assign(k_.reports().begin() + static_cast<std::ptrdiff_t>(reports_at_op_start_),
@@ -76,6 +77,7 @@ class Runner {
     }
     op_index_ = prog_.ops.size();
     k_.set_atomic(false);
+    atomic_ = false;
     k_.fail_page_alloc().disable();
     k_.failslab().disable();
     if (opt_.before_teardown) opt_.before_teardown(k_);
@@ -158,7 +160,7 @@ class Runner {
     return std::nullopt;
   }
 
-  bool sleeping_in_atomic(gfp_t gfp) const { return k_.in_atomic() && (gfp & GFP_DIRECT_RECLAIM); }
+  bool sleeping_in_atomic(gfp_t gfp) const { return atomic_ && (gfp & GFP_DIRECT_RECLAIM); }
 
   // ---- stamps (INTEGRITY) and zero checks (ZERO) ------------------------------------------
 
@@ -691,7 +693,7 @@ class Runner {
     Check handle(const CacheCreateOp& op) {
     const Fingerprint before = chk_.fingerprint();
     KmemCache* c = k_.kmem_cache_create(op.name, op.size, op.align, op.flags);
-    if (k_.in_atomic()) {
+    if (atomic_) {
       if (c) return fail(Inv::MISUSE, {}, "kmem_cache_create in atomic context succeeded");
       return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_create in atomic context");
     }
@@ -741,7 +743,7 @@ class Runner {
       has_live |=
           ledger_[s].live && ledger_[s].kind == EntryKind::object && ledger_[s].cache_slot == op.cache;
         k_.kmem_cache_destroy(c.cache);
-    if (k_.in_atomic()) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_destroy in atomic context");
+    if (atomic_) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_destroy in atomic context");
     if (has_live) return misuse(before, {ReportKind::cache_leak}, "kmem_cache_destroy with live objects");
     c.live = false;
     return no_report();
@@ -752,7 +754,7 @@ class Runner {
     if (!c.live || c.kind != EntryKind::cache) return skip("the cache is not live");
         const Fingerprint before = chk_.fingerprint();
     k_.kmem_cache_shrink(c.cache);
-    if (k_.in_atomic()) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_shrink in atomic context");
+    if (atomic_) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_shrink in atomic context");
     return no_report();
   }
 
@@ -762,7 +764,7 @@ class Runner {
     const Fingerprint before = chk_.fingerprint();
     const std::uint64_t f0 = faults();
     const VirtAddr va = op.zeroed ? k_.vzalloc(op.size) : k_.vmalloc(op.size);
-    if (k_.in_atomic()) {
+    if (atomic_) {
       if (va) return fail(Inv::MISUSE, {va.value}, "vmalloc in atomic context succeeded");
       return misuse(before, {ReportKind::sleep_in_atomic}, "vmalloc in atomic context");
     }
@@ -922,6 +924,7 @@ class Runner {
 
   Check handle(const AtomicOp& op) {
     k_.set_atomic(op.on);
+    atomic_ = op.on;  // the program's view: what the subject must be told
     return std::nullopt;
   }
 
@@ -1112,6 +1115,7 @@ class Runner {
   std::size_t reports_at_op_start_ = 0;
   std::uint32_t next_id_ = 0;
   bool scribbled_ = false;
+  bool atomic_ = false;
   bool pending_debug_ = false;
 };
 
