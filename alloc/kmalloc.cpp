@@ -108,7 +108,8 @@ VirtAddr SlabAllocator::kmalloc_checked(std::size_t size, gfp_t gfp) {
   gfp &= ~(GFP_HIGHMEM | GFP_DMA32);  // slab memory is always direct-mapped
   if (size == 0 && profile_ == KmallocProfile::modern) return ZERO_SIZE_PTR;
   if (size > kmalloc_max_size()) {
-    if (!k_.has_bug(Kernel::BugForTesting::no_kmalloc_limit) || size > 2 * kmalloc_max_size()) return VirtAddr{0};
+    if (!k_.has_bug(Kernel::BugForTesting::no_kmalloc_limit) || size > 2 * kmalloc_max_size())
+      return VirtAddr{0};
     return kmalloc_large(size, gfp);
   }
   const auto classes = kmalloc_size_classes(profile_);

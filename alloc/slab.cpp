@@ -254,7 +254,8 @@ VirtAddr SlabAllocator::alloc_from(KmemCache& c, gfp_t gfp) {
   std::byte* obj = object_bytes(slabs_[id], c, idx);
   if (c.red_zone())
     std::memset(obj + c.object_size(), static_cast<int>(RED_ACTIVE), c.size() - c.object_size());
-  if ((gfp & GFP_ZERO) && !k_.has_bug(Kernel::BugForTesting::ignore_gfp_zero)) std::memset(obj, 0, c.object_size());
+  if ((gfp & GFP_ZERO) && !k_.has_bug(Kernel::BugForTesting::ignore_gfp_zero))
+    std::memset(obj, 0, c.object_size());
   return object_address(id, idx);
 }
 

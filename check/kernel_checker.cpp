@@ -173,12 +173,13 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
       return finding(Inv::B_FREELIST, {pa}, "a live block lies inside a free block");
     return std::nullopt;
   };
-    auto direct_mapped = [&](VirtAddr va, std::uint64_t len) -> Check {
+  auto direct_mapped = [&](VirtAddr va, std::uint64_t len) -> Check {
     // PHYS-CONTIG first (every page boundary and the last byte, against where
     // the first byte translates), then LAYOUT: memory that is not physically
     // contiguous is the more telling finding.
     const auto first = k_.translate(va);
-    if (!first) return finding(Inv::LAYOUT, {va.value}, "the allocation at " + hex(va.value) + " is not mapped");
+    if (!first)
+      return finding(Inv::LAYOUT, {va.value}, "the allocation at " + hex(va.value) + " is not mapped");
     const std::uint64_t base = first->value;
     auto probe = [&](std::uint64_t off) -> Check {
       const auto t = k_.translate(va + off);
@@ -189,14 +190,15 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
                            hex(base + off));
       return std::nullopt;
     };
-        if (len > 0) {
+    if (len > 0) {
       for (std::uint64_t off = PAGE_SIZE - (va.value & (PAGE_SIZE - 1)); off < len; off += PAGE_SIZE)
         if (auto c = probe(off)) return c;
       if (auto c = probe(len - 1)) return c;
     }
     if (!l.in_direct_map(va) || va.value + len > l.high_memory)
-      return finding(Inv::LAYOUT, {va.value},
-                     "a direct-map allocation at " + hex(va.value) + " is outside [PAGE_OFFSET, high_memory)");
+      return finding(
+          Inv::LAYOUT, {va.value},
+          "a direct-map allocation at " + hex(va.value) + " is outside [PAGE_OFFSET, high_memory)");
     if (l.va(l.pa(va)) != va || l.pa(va).value != base)
       return finding(Inv::LAYOUT, {va.value}, "pa/va do not round-trip");
     return std::nullopt;
@@ -228,7 +230,7 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
                          "a kmalloc-" + std::to_string(cls) + " object at " + hex(e.va.value) +
                              " is not aligned to " + std::to_string(natural));
       } else {
-                // Alignments are powers of two; a request like 24 means the next one (32).
+        // Alignments are powers of two; a request like 24 means the next one (32).
         std::uint64_t align = 8;
         while (align < e.align) align <<= 1;
         if (e.va.value % align != 0)
@@ -243,9 +245,10 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
       // the right cache.
       const auto ref = k_.slab().object_containing(e.va);
       if (!ref || ref->offset != 0 || !ref->live)
-        return finding(Inv::S_OBJECT, {e.va.value},
-                       "the object at " + hex(e.va.value) + " is not a live object start in its slab" +
-                           (ref ? " (offset " + std::to_string(ref->offset) + (ref->live ? ")" : ", free)") : ""));
+        return finding(
+            Inv::S_OBJECT, {e.va.value},
+            "the object at " + hex(e.va.value) + " is not a live object start in its slab" +
+                (ref ? " (offset " + std::to_string(ref->offset) + (ref->live ? ")" : ", free)") : ""));
       if (e.kind == EntryKind::object && ref->cache != e.cache)
         return finding(Inv::S_OBJECT, {e.va.value},
                        "the object at " + hex(e.va.value) + " lies in a slab of cache " +
@@ -505,7 +508,8 @@ Check KernelChecker::slab_lists() const {
         if (fl.size() != objs - sl.inuse)
           return finding(Inv::S_FREELIST, {sl.head_pfn << PAGE_SHIFT},
                          where + ": " + std::to_string(fl.size()) + " free objects listed, but " +
-                             std::to_string(sl.inuse) + " of " + std::to_string(objs) + " are counted in use");
+                             std::to_string(sl.inuse) + " of " + std::to_string(objs) +
+                             " are counted in use");
         const bool right_list = (list == SlabList::full && sl.inuse == objs) ||
                                 (list == SlabList::empty && sl.inuse == 0) ||
                                 (list == SlabList::partial && sl.inuse > 0 && sl.inuse < objs);

@@ -89,7 +89,8 @@ std::string json_verdict(const std::string& file, const Program& p, const ExecRe
   const Violation& v = *r.violation;
   out += ",\"verdict\":\"";
   out += v.id == Inv::EXPECT ? "expect_failed" : "violation";
-  out += "\",\"invariant\":\"" + std::string(invariant_name(v.id)) + "\",\"op_index\":" + std::to_string(v.op_index);
+  out += "\",\"invariant\":\"" + std::string(invariant_name(v.id)) +
+         "\",\"op_index\":" + std::to_string(v.op_index);
   out += ",\"op\":\"" + json_escape(v.op_text) + "\",\"addresses\":[";
   for (std::size_t i = 0; i < v.addrs.size(); ++i) {
     char buf[32];
@@ -179,19 +180,22 @@ int main(int argc, char** argv) {
   };
   CLI::App* run = app.add_subcommand("run", "run programs under the checker");
   add_run_options(run);
-  CLI::App* replay = app.add_subcommand("replay", "run crash files; print the violation and the reproducer script");
+  CLI::App* replay =
+      app.add_subcommand("replay", "run crash files; print the violation and the reproducer script");
   add_run_options(replay);
 
   std::string in, out, target = "fuzz_kernel";
   bool to_binary = false;
-  CLI::App* convert = app.add_subcommand("convert", "binary input -> .kmf script (or --to-binary: script -> bytes)");
+  CLI::App* convert =
+      app.add_subcommand("convert", "binary input -> .kmf script (or --to-binary: script -> bytes)");
   convert->add_option("FILE", in, "input")->required();
   convert->add_option("-o,--output", out, "output file (default: standard output)");
   convert->add_flag("--to-binary", to_binary, "encode a .kmf script as a binary fuzz input");
   convert->add_option("--target", target, "the fuzz target whose op families the bytes use")
       ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
 
-  CLI::App* minimize_cmd = app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
+  CLI::App* minimize_cmd =
+      app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
   minimize_cmd->add_option("FILE", in, "a failing program")->required();
   minimize_cmd->add_option("-o,--output", out, "where to write the minimized .kmf script")->required();
 
@@ -229,8 +233,10 @@ int main(int argc, char** argv) {
       } else {
         data = print_kmf(p);
       }
-      if (out.empty()) std::cout << data;
-      else write_file(out, data);
+      if (out.empty())
+        std::cout << data;
+      else
+        write_file(out, data);
       return 0;
     });
   }
@@ -240,10 +246,11 @@ int main(int argc, char** argv) {
       const auto m = kmf::minimize(p);
       if (!m) throw BadInput{in + ": the program passes; there is nothing to minimize"};
       write_file(out, "# minimized by kmemfuzz from " + in + ": still " + std::string(invariant_name(m->id)) +
-                          " (" + std::to_string(p.ops.size()) + " -> " + std::to_string(m->program.ops.size()) +
-                          " ops, " + std::to_string(m->runs) + " runs)\n" + print_kmf(m->program));
-      std::cout << "minimized " << in << ": " << p.ops.size() << " -> " << m->program.ops.size() << " ops, still "
-                << invariant_name(m->id) << " (" << m->runs << " runs) -> " << out << '\n';
+                          " (" + std::to_string(p.ops.size()) + " -> " +
+                          std::to_string(m->program.ops.size()) + " ops, " + std::to_string(m->runs) +
+                          " runs)\n" + print_kmf(m->program));
+      std::cout << "minimized " << in << ": " << p.ops.size() << " -> " << m->program.ops.size()
+                << " ops, still " << invariant_name(m->id) << " (" << m->runs << " runs) -> " << out << '\n';
       return 0;
     });
   }
@@ -253,10 +260,14 @@ int main(int argc, char** argv) {
       std::string text;
       ExecOptions opt;
       opt.before_teardown = [&](const Kernel& k) {
-        if (what == "buddyinfo") text = k.proc_buddyinfo();
-        else if (what == "slabinfo") text = k.proc_slabinfo();
-        else if (what == "vmallocinfo") text = k.proc_vmallocinfo();
-        else text = k.proc_meminfo();
+        if (what == "buddyinfo")
+          text = k.proc_buddyinfo();
+        else if (what == "slabinfo")
+          text = k.proc_slabinfo();
+        else if (what == "vmallocinfo")
+          text = k.proc_vmallocinfo();
+        else
+          text = k.proc_meminfo();
       };
       const ExecResult r = execute(p, opt);
       std::cout << text;

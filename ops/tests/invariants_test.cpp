@@ -5,11 +5,11 @@
 // slab, vmalloc and executor-judged ids.
 #include <gtest/gtest.h>
 
+#include "alloc/fault.h"
 #include "alloc/kernel.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 #include "check/kernel_checker.h"
-#include "alloc/fault.h"
 #include "ops/binary_codec.h"
 #include "ops/executor.h"
 #include "ops/kmf_text.h"
@@ -94,8 +94,10 @@ TEST(Invariants, s_freelist_fires_for_a_cycle_and_for_a_duplicate) {
     const auto ref = k.slab().object_containing(p);
     ASSERT_TRUE(ref);
     EXPECT_FALSE(chk.sweep(l));
-    if (variant == 0) k.slab_for_testing().freelist_cycle_for_testing(ref->slab);
-    else k.slab_for_testing().push_free_for_testing(ref->slab, ref->index + 1);  // already free
+    if (variant == 0)
+      k.slab_for_testing().freelist_cycle_for_testing(ref->slab);
+    else
+      k.slab_for_testing().push_free_for_testing(ref->slab, ref->index + 1);  // already free
     expect_fires(chk.sweep(l), Inv::S_FREELIST);
   }
 }
@@ -159,8 +161,9 @@ TEST(Invariants, zero_fires_when_gfp_zero_memory_is_dirty) {
   const Program p = script("k = kmalloc 64\nwrite k 0 64 0xff\nkfree k\nz = kzalloc 64\n");
   EXPECT_TRUE(execute(p).ok());
   expect_violation(execute(p, with_bug(Kernel::BugForTesting::ignore_gfp_zero)), Inv::ZERO);
-  const Program q = script("a = get_free_pages order=0\nwrite a 0 4096 0x5a\nfree_pages a\n"
-                           "z = get_free_pages order=0 gfp=GFP_KERNEL|GFP_ZERO\n");
+  const Program q = script(
+      "a = get_free_pages order=0\nwrite a 0 4096 0x5a\nfree_pages a\n"
+      "z = get_free_pages order=0 gfp=GFP_KERNEL|GFP_ZERO\n");
   expect_violation(execute(q, with_bug(Kernel::BugForTesting::ignore_gfp_zero)), Inv::ZERO);
 }
 
@@ -172,8 +175,9 @@ TEST(Invariants, debug_detect_fires_when_a_red_zone_write_goes_unnoticed) {
 }
 
 TEST(Invariants, fault_fires_when_an_injected_failure_still_returns_memory) {
-  const Program p = script("fail page_alloc probability=100 times=-1 min_order=0 ignore_gfp_wait=no\n"
-                           "a = alloc_pages order=0\n");
+  const Program p = script(
+      "fail page_alloc probability=100 times=-1 min_order=0 ignore_gfp_wait=no\n"
+      "a = alloc_pages order=0\n");
   EXPECT_TRUE(execute(p).ok());
   expect_violation(execute(p, with_bug(Kernel::BugForTesting::ignore_injected_faults)), Inv::FAULT);
   const Program q = script("fail slab probability=100 times=-1 ignore_gfp_wait=no\nk = kmalloc 64\n");
@@ -236,11 +240,12 @@ VirtAddr first_area(const Kernel& k) {
 
 TEST(Invariants, v_contig_fires_when_a_page_of_an_area_is_unmapped) {
   const Program p = script("v = vmalloc 16K\n");
-  expect_violation(execute(p, corrupt_after(0,
-                                            [](Kernel& k) {
-                                              k.vmap_for_testing().clear_pte_for_testing(first_area(k) + PAGE_SIZE);
-                                            })),
-                   Inv::V_CONTIG);
+  expect_violation(
+      execute(p, corrupt_after(0,
+                               [](Kernel& k) {
+                                 k.vmap_for_testing().clear_pte_for_testing(first_area(k) + PAGE_SIZE);
+                               })),
+      Inv::V_CONTIG);
 }
 
 TEST(Invariants, v_guard_fires_when_the_guard_page_is_mapped) {
@@ -249,7 +254,8 @@ TEST(Invariants, v_guard_fires_when_the_guard_page_is_mapped) {
                                             [](Kernel& k) {
                                               const VirtAddr v = first_area(k);
                                               const Pfn any = k.vmalloc_to_pfn(v);
-                                              k.vmap_for_testing().map_pte_for_testing(v + 4 * PAGE_SIZE, any);
+                                              k.vmap_for_testing().map_pte_for_testing(v + 4 * PAGE_SIZE,
+                                                                                       any);
                                             })),
                    Inv::V_GUARD);
 }
