@@ -38,7 +38,9 @@ struct BadInput {
 bool is_script(const fs::path& p) { return p.extension() == ".kmf"; }
 
 /// Reads and parses/decodes a file, or throws BadInput with a precise message.
-Program load(const std::string& name) {
+/// Binary inputs decode with the op families of `target` (a fuzz target's
+/// crash decodes as that target decoded it).
+Program load(const std::string& name, const std::string& target = "fuzz_kernel") {
   const fs::path p(name);
   std::error_code ec;
   const auto status = fs::status(p, ec);
@@ -59,7 +61,8 @@ Program load(const std::string& name) {
     if (!r.ok()) throw BadInput{r.error().to_string()};
     return std::move(r).program();
   }
-  return decode_program({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+  return decode_program({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()},
+                        codec_options_for_target(target));
 }
 
 std::string json_escape(const std::string& s) {
@@ -107,6 +110,7 @@ CheckLevel parse_level(const std::string& s) {
 }
 
 struct RunFlags {
+  std::string target = "fuzz_kernel";
   bool verbose = false;
   bool json = false;
   std::string level = "incremental";
@@ -114,7 +118,7 @@ struct RunFlags {
 
 /// run / replay: returns the exit code for one file.
 int run_one(const std::string& file, const RunFlags& f, bool replay) {
-  const Program p = load(file);
+  const Program p = load(file, f.target);
   ExecOptions opt;
   opt.level = parse_level(f.level);
   opt.trace = f.verbose;
@@ -177,6 +181,8 @@ int main(int argc, char** argv) {
     sub->add_flag("--json", flags.json, "print one JSON verdict per file");
     sub->add_option("--check", flags.level, "checking: none | incremental | full (a sweep after every op)")
         ->check(CLI::IsMember({"none", "incremental", "full"}));
+    sub->add_option("--target", flags.target, "decode binary inputs as this fuzz target does (default fuzz_kernel)")
+        ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
   };
   CLI::App* run = app.add_subcommand("run", "run programs under the checker");
   add_run_options(run);
@@ -198,6 +204,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
   minimize_cmd->add_option("FILE", in, "a failing program")->required();
   minimize_cmd->add_option("-o,--output", out, "where to write the minimized .kmf script")->required();
+  minimize_cmd->add_option("--target", target, "decode a binary input as this fuzz target does")
+      ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
 
   std::string what;
   CLI::App* proc = app.add_subcommand("proc", "print a /proc file after FILE's last op (before teardown)");
@@ -223,7 +231,7 @@ int main(int argc, char** argv) {
   }
   if (convert->parsed()) {
     return with_bad_input_guard([&] {
-      const Program p = load(in);
+      const Program p = load(in, target);
       std::string data;
       if (to_binary) {
         std::size_t dropped = 0;
@@ -242,7 +250,7 @@ int main(int argc, char** argv) {
   }
   if (minimize_cmd->parsed()) {
     return with_bad_input_guard([&] {
-      const Program p = load(in);
+      const Program p = load(in, target);
       const auto m = kmf::minimize(p);
       if (!m) throw BadInput{in + ": the program passes; there is nothing to minimize"};
       write_file(out, "# minimized by kmemfuzz from " + in + ": still " + std::string(invariant_name(m->id)) +
