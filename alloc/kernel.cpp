@@ -6,33 +6,19 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 
 namespace kmf {
 namespace {
 
-std::string format(const char* fmt, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  return buf;
-}
+using detail::format;
+using detail::ull;
 
 std::string bad_page(std::uint64_t pfn, const std::string& why) {
   return format("BUG: Bad page state in process kmemfuzz  pfn:%05llx", static_cast<unsigned long long>(pfn)) +
          " page dumped because: " + why;
-}
-
-const char* owner_name(PageOwner o) {
-  switch (o) {
-    case PageOwner::none: return "nobody";
-    case PageOwner::pages: return "the page allocator's caller";
-    case PageOwner::slab: return "a slab";
-    case PageOwner::vmalloc: return "a vmalloc area";
-    case PageOwner::pagetable: return "a page table";
-    case PageOwner::large_kmalloc: return "a large kmalloc";
-  }
-  return "?";
 }
 
 MachineConfig validated(const MachineConfig& config) {
@@ -128,7 +114,7 @@ bool Kernel::check_page_free(std::uint64_t pfn, unsigned order, PageOwner owner,
     case PageState::allocated:
       if (p.owner != owner) {
         reports_.add(ReportKind::bad_page, addr,
-                     bad_page(pfn, std::string("page belongs to ") + owner_name(p.owner)));
+                     bad_page(pfn, std::string("page belongs to ") + page_owner_name(p.owner)));
         return true;
       }
       if (p.order != order) {
