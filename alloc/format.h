@@ -16,6 +16,9 @@ std::string format(const char* fmt, Args... args) {
   return out;
 }
 
+/// "0x1f": an address or value in hex for messages.
+inline std::string hex(std::uint64_t v) { return format("0x%llx", static_cast<unsigned long long>(v)); }
+
 /// For %llx / %llu of a 64-bit value.
 inline unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
 

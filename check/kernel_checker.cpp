@@ -7,17 +7,14 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 
 namespace kmf {
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
+using detail::hex;
 
 Finding finding(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
   return Finding{id, std::move(addrs), std::move(text)};

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 #include "check/kernel_checker.h"
@@ -29,11 +30,7 @@ std::string print_kmf(const Program& program);  // ops/kmf_text.h
 
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
+using detail::hex;
 
 /// A physical address as the kernel prints it: 8 digits on i386.
 std::string phys_hex(std::uint64_t v) {
