@@ -629,8 +629,15 @@ class Runner {
       return misuse(before, {ReportKind::invalid_free, ReportKind::wrong_cache, ReportKind::bad_address},
                     "kmem_cache_free of memory the cache did not return");
     }
-    if (!e.live) {
+        if (!e.live) {
+      // Once the object's slab went back to the page allocator the slab layer
+      // cannot tell a double free from a wild pointer: either report is right.
+      const PageOwner owner = k_.mem().page(k_.layout().pa(e.va).value >> PAGE_SHIFT).owner;
+      const bool slab_gone = owner != PageOwner::slab && owner != PageOwner::large_kmalloc;
       call();
+      if (slab_gone)
+        return misuse(before, {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page},
+                      "a double free after the object's slab was released");
       return misuse(before, {ReportKind::double_free}, "a double free");
     }
     if (offset != 0) {
