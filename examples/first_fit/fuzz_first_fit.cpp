@@ -1,6 +1,6 @@
 // fuzz_first_fit.cpp — the first-fit example's fuzz target. Built twice:
 // fuzz_first_fit (fixed) and fuzz_first_fit_buggy (-DPLANTED_BUG=1).
-#include "examples/first_fit/first_fit.h"
+#include "first_fit.h"
 #include "front/fuzz_target.h"
 
 #ifndef PLANTED_BUG
