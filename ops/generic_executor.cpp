@@ -2,6 +2,9 @@
 // then one runner per subject kind.
 #include "ops/generic_executor.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
@@ -31,6 +34,39 @@ std::uint64_t round_up(std::uint64_t v, std::uint64_t g) { return g <= 1 ? v : (
 
 std::uint64_t addr_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 void* ptr_of(std::uint64_t a) { return reinterpret_cast<void*>(static_cast<std::uintptr_t>(a)); }
+
+/// Zero-filled host memory for an arena, from mmap: pages nobody touches
+/// cost nothing, so a large max_size costs only what a program uses.
+class Mapping {
+ public:
+  explicit Mapping(std::size_t bytes) : bytes_(bytes) {
+    void* p =
+        ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    data_ = static_cast<std::byte*>(p);
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() { ::munmap(data_, bytes_); }
+  std::byte* data() const { return data_; }
+
+  /// Zeroes [a, a + n): whole pages are dropped (they read back as zero).
+  static void zero(std::uint64_t a, std::uint64_t n) {
+    const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t lo = round_up(a, page), hi = (a + n) / page * page;
+    if (lo >= hi) {
+      std::memset(ptr_of(a), 0, n);
+      return;
+    }
+    std::memset(ptr_of(a), 0, lo - a);
+    ::madvise(ptr_of(lo), hi - lo, MADV_DONTNEED);
+    std::memset(ptr_of(hi), 0, a + n - hi);
+  }
+
+ private:
+  std::size_t bytes_;
+  std::byte* data_ = nullptr;
+};
 
 enum class State : std::uint8_t { unbound, null, live, freed };
 
@@ -235,10 +271,6 @@ class ArenaRun : public Run {
       : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), geo_(s.geometry()), model_(s.fit_model()) {}
 
  private:
-  struct Free {
-    void operator()(std::byte* p) const { ::operator delete[](p); }
-  };
-
   std::uint64_t end() const { return base_ + size_; }
   AddrRange arena() const { return {base_, base_ + size_}; }
 
@@ -270,9 +302,8 @@ class ArenaRun : public Run {
     // Aligned to base_align exactly (not to twice that): an allocator that
     // assumes more alignment than it declared shows it.
     const std::uint64_t a = std::bit_ceil(std::max<std::uint64_t>(geo_.base_align, 16));
-    memory_.reset(static_cast<std::byte*>(::operator new[](capacity_ + 3 * a)));
-    std::memset(memory_.get(), 0, capacity_ + 3 * a);
-    base_ = round_up(addr_of(memory_.get()), 2 * a) + a;
+    memory_.emplace(capacity_ + 3 * a);
+    base_ = round_up(addr_of(memory_->data()), 2 * a) + a;
     origin_ = base_;
     size_ = init_.size;
     op_text_ = "arena_init size=" + std::to_string(init_.size) + " align=" + std::to_string(init_.align);
@@ -442,7 +473,7 @@ class ArenaRun : public Run {
                   "can_shrink(" + std::to_string(n) + ") said " + (*said ? "yes" : "no") + " but resize(" +
                       std::to_string(n) + ") " + (ok ? "succeeded" : "refused"));
     if (!ok) return true;
-    if (shrink) std::memset(ptr_of(base_ + n), 0, size_ - n);  // the caller takes the tail back
+    if (shrink) Mapping::zero(base_ + n, size_ - n);  // the caller takes the tail back
     size_ = n;
     if (verify_all("read back after the resize")) return true;
     if (result_.violation->id == Inv::INTEGRITY) result_.violation->id = Inv::RESIZE;  // the resize moved it
@@ -559,7 +590,7 @@ class ArenaRun : public Run {
   FitModel model_;
   ArenaInit init_;
   std::uint64_t capacity_ = 0, base_ = 0, size_ = 0;
-  std::unique_ptr<std::byte, Free> memory_;
+  std::optional<Mapping> memory_;
 };
 
 // ---- objects -----------------------------------------------------------------------------------

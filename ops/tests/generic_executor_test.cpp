@@ -207,6 +207,21 @@ TEST(GenericArena, resize_fires_when_a_possible_shrink_or_any_grow_is_refused) {
   expect_fires(Stubborn{}, "arena_init size=4K align=64\nresize 8K\n", Inv::RESIZE);
 }
 
+TEST(GenericArena, resize_fires_when_a_grow_moves_a_live_blocks_bytes) {
+  class Shifty : public example::BuddyArenaSubject {
+    bool init(void* base, std::size_t size, std::size_t align) override {
+      base_ = static_cast<unsigned char*>(base);
+      return BuddyArenaSubject::init(base, size, align);
+    }
+    bool resize(std::size_t n) override {
+      base_[0] ^= 0xff;  // "compacts" the arena while growing it
+      return BuddyArenaSubject::resize(n);
+    }
+    unsigned char* base_ = nullptr;
+  };
+  expect_fires(Shifty{}, "arena_init size=1K align=64\nb0 = alloc 64\nresize 2K\n", Inv::RESIZE);
+}
+
 TEST(GenericArena, empty_fires_when_can_shrink_disagrees_with_the_resize) {
   class Pessimist : public example::BuddyArenaSubject {
     bool can_shrink(std::size_t) const override { return false; }
