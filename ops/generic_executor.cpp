@@ -144,6 +144,17 @@ class Run {
     return false;
   }
   void note(const std::string& s) { note_ += "  " + s; }
+  /// An op that does nothing here (the trace says why); the run goes on.
+  bool skip(const std::string& why) {
+    note("(" + why + ": skipped)");
+    return true;
+  }
+  /// An op whose binding got no block (failed, or skipped): later ops naming it are skipped.
+  bool no_block(Slot dst, const std::string& why) {
+    bind_null(dst);
+    note(why);
+    return true;
+  }
   /// An address for messages: arenas print offsets from their base, so a
   /// report reads the same on every run.
   std::string at(std::uint64_t a) const {
@@ -352,7 +363,7 @@ class ArenaRun : public Run {
       case GenericVerb::free: return free(op);
       case GenericVerb::realloc: return realloc(op);
       case GenericVerb::resize: return resize(op);
-      case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : (note("(no walk: skipped)"), true);
+      case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
       case GenericVerb::reserve: return reserve(op);
     }
     return true;
@@ -384,25 +395,24 @@ class ArenaRun : public Run {
 
   bool free(const GenericOp& op) {
     Rec& b = slot(op.src);
-    if (b.state == State::null) return note("(null: skipped)"), true;
+    if (b.state == State::null) return skip("null");
     if (b.state == State::live) {
       if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
       unbind(op.src);
       s_.free(ptr_of(b.addr));
       return true;
     }
-    if (!(caps_ & CAP_STALE_FREE))
-      return note("(double free: the adapter does not tolerate it, skipped)"), true;
-    if (starting_at(b.addr)) return note("(double free of an address now live again: skipped)"), true;
+    if (!(caps_ & CAP_STALE_FREE)) return skip("double free: the adapter does not tolerate it");
+    if (starting_at(b.addr)) return skip("double free of an address now live again");
     note("(double free)");
     s_.free(ptr_of(b.addr));
     return after_stale_free();
   }
 
   bool realloc(const GenericOp& op) {
-    if (!(caps_ & CAP_REALLOC)) return bind_null(op.dst), note("(no realloc: skipped)"), true;
+    if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
     Rec& old = slot(op.src);
-    if (old.state != State::live) return bind_null(op.dst), note("(source not live: skipped)"), true;
+    if (old.state != State::live) return no_block(op.dst, "(source not live: skipped)");
     const Ref old_ref{false, static_cast<std::size_t>(op.src)};
     if (!verify(old_ref, "read back at realloc")) return false;
     void* q = s_.realloc(ptr_of(old.addr), op.size);
@@ -437,7 +447,7 @@ class ArenaRun : public Run {
   }
 
   bool resize(const GenericOp& op) {
-    if (!(caps_ & CAP_RESIZE)) return note("(no resize: skipped)"), true;
+    if (!(caps_ & CAP_RESIZE)) return skip("no resize");
     const std::uint64_t n = normalize_arena_size(op.size, geo_);
     const bool shrink = n < size_;
     // The ledger's verdict: which live block must keep the shrink from
@@ -504,7 +514,7 @@ class ArenaRun : public Run {
   }
 
   bool reserve(const GenericOp& op) {
-    if (!(caps_ & CAP_RESERVE)) return note("(no reserve: skipped)"), true;
+    if (!(caps_ & CAP_RESERVE)) return skip("no reserve");
     const std::uint64_t a = base_ + op.offset;
     const bool ok = op.offset < size_ && s_.reserve(ptr_of(a), op.size);
     note(ok ? "-> ok" : "-> refused");
@@ -626,7 +636,7 @@ class ObjectRun : public Run {
         b.size = op.size;
         b.align = align_of(op.align);
         void* p = s_.allocate(op.size, b.align);
-        if (!p) return bind_null(op.dst), note("-> null"), true;
+        if (!p) return no_block(op.dst, "-> null");
         b.addr = addr_of(p);
         note("-> " + hex(b.addr));
         if (!check_block(b, "the new block " + name(op.dst))) return false;
@@ -636,26 +646,26 @@ class ObjectRun : public Run {
       }
       case GenericVerb::free: {
         Rec& b = slot(op.src);
-        if (b.state == State::null) return note("(null: skipped)"), true;
+        if (b.state == State::null) return skip("null");
         if (b.state == State::live) {
           if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
           unbind(op.src);
           s_.deallocate(ptr_of(b.addr), b.size, b.align);
           return true;
         }
-        if (!(caps_ & CAP_STALE_FREE)) return note("(double free: not tolerated, skipped)"), true;
-        if (starting_at(b.addr)) return note("(double free of an address now live again: skipped)"), true;
+        if (!(caps_ & CAP_STALE_FREE)) return skip("double free: not tolerated");
+        if (starting_at(b.addr)) return skip("double free of an address now live again");
         note("(double free)");
         s_.deallocate(ptr_of(b.addr), b.size, b.align);
         return after_stale_free();
       }
       case GenericVerb::realloc: {
-        if (!(caps_ & CAP_REALLOC)) return bind_null(op.dst), note("(no realloc: skipped)"), true;
+        if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
         Rec& old = slot(op.src);
-        if (old.state != State::live) return bind_null(op.dst), note("(source not live: skipped)"), true;
+        if (old.state != State::live) return no_block(op.dst, "(source not live: skipped)");
         if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at realloc")) return false;
         void* q = s_.reallocate(ptr_of(old.addr), old.size, op.size, old.align);
-        if (!q) return bind_null(op.dst), note("-> null"), true;
+        if (!q) return no_block(op.dst, "-> null");
         const Rec before = old;
         unbind(op.src);
         Rec b;
@@ -674,7 +684,7 @@ class ObjectRun : public Run {
         stamp(slot(op.dst));
         return true;
       }
-      default: return note("(not an object op: skipped)"), true;
+      default: return skip("not an object op");
     }
   }
   void teardown() override {
@@ -763,13 +773,13 @@ class PageRun : public Run {
       }
       case GenericVerb::free: {
         Rec& b = slot(op.src);
-        if (b.state != State::live) return note("(not live: skipped)"), true;
+        if (b.state != State::live) return skip("not live");
         if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
         unbind(op.src);
         s_.free_pages(b.addr / page_, b.order);
         return true;
       }
-      default: return note("(not a page op: skipped)"), true;
+      default: return skip("not a page op");
     }
   }
   void teardown() override {
@@ -847,7 +857,7 @@ class VirtualRun : public Run {
       case GenericVerb::alloc: {
         const std::uint64_t align = (caps_ & CAP_ALIGN) ? op.align : 0;
         const std::uint64_t start = s_.alloc(op.size, align);
-        if (!start) return bind_null(op.dst), note("-> null"), true;
+        if (!start) return no_block(op.dst, "-> null");
         note("-> " + hex(start));
         Rec b;
         b.addr = start;
@@ -871,13 +881,13 @@ class VirtualRun : public Run {
       }
       case GenericVerb::free: {
         Rec& b = slot(op.src);
-        if (b.state != State::live) return note("(not live: skipped)"), true;
+        if (b.state != State::live) return skip("not live");
         if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
         unbind(op.src);
         s_.free(b.addr);
         return !(caps_ & CAP_TRANSLATE) || unmap_pages(op.src, b);
       }
-      default: return note("(not a virtual op: skipped)"), true;
+      default: return skip("not a virtual op");
     }
   }
   void teardown() override {
