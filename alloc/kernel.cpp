@@ -6,33 +6,19 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 
 namespace kmf {
 namespace {
 
-std::string format(const char* fmt, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  return buf;
-}
+using detail::format;
+using detail::ull;
 
 std::string bad_page(std::uint64_t pfn, const std::string& why) {
   return format("BUG: Bad page state in process kmemfuzz  pfn:%05llx", static_cast<unsigned long long>(pfn)) +
          " page dumped because: " + why;
-}
-
-const char* owner_name(PageOwner o) {
-  switch (o) {
-    case PageOwner::none: return "nobody";
-    case PageOwner::pages: return "the page allocator's caller";
-    case PageOwner::slab: return "a slab";
-    case PageOwner::vmalloc: return "a vmalloc area";
-    case PageOwner::pagetable: return "a page table";
-    case PageOwner::large_kmalloc: return "a large kmalloc";
-  }
-  return "?";
 }
 
 MachineConfig validated(const MachineConfig& config) {
@@ -78,9 +64,11 @@ bool Kernel::should_fail_page_alloc(gfp_t gfp, unsigned order) {
 
 Pfn Kernel::alloc_frames(gfp_t gfp, unsigned order, PageOwner owner) {
   if (order > MAX_PAGE_ORDER) return Pfn::none();
-  if (should_fail_page_alloc(gfp, order)) return Pfn::none();
+  if (should_fail_page_alloc(gfp, order) && !has_bug(BugForTesting::ignore_injected_faults))
+    return Pfn::none();
   const Pfn pfn = buddy_.alloc(gfp, order, owner);
-  if (pfn && (gfp & GFP_ZERO)) mem_.zero(pfn_to_phys(pfn), PAGE_SIZE << order);
+  if (pfn && (gfp & GFP_ZERO) && (owner == PageOwner::pagetable || !has_bug(BugForTesting::ignore_gfp_zero)))
+    mem_.zero(pfn_to_phys(pfn), PAGE_SIZE << order);
   return pfn;
 }
 
@@ -126,7 +114,7 @@ bool Kernel::check_page_free(std::uint64_t pfn, unsigned order, PageOwner owner,
     case PageState::allocated:
       if (p.owner != owner) {
         reports_.add(ReportKind::bad_page, addr,
-                     bad_page(pfn, std::string("page belongs to ") + owner_name(p.owner)));
+                     bad_page(pfn, std::string("page belongs to ") + page_owner_name(p.owner)));
         return true;
       }
       if (p.order != order) {

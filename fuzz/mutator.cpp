@@ -52,14 +52,16 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
       break;
     }
     case 1:  // delete record i
-      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin), out.begin() + static_cast<std::ptrdiff_t>(end));
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin),
+                out.begin() + static_cast<std::ptrdiff_t>(end));
       break;
     default: {  // change: byte-mutate record i in place
       std::vector<std::uint8_t> rec(data + begin, data + end);
       rec.resize(rec.size() + 8);
       rec.resize(LLVMFuzzerMutate(rec.data(), end - begin, rec.size()));
       if (size - (end - begin) + rec.size() > max_size) return LLVMFuzzerMutate(data, size, max_size);
-      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin), out.begin() + static_cast<std::ptrdiff_t>(end));
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin),
+                out.begin() + static_cast<std::ptrdiff_t>(end));
       out.insert(out.begin() + static_cast<std::ptrdiff_t>(begin), rec.begin(), rec.end());
       break;
     }
@@ -69,8 +71,9 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
 }
 
 extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
-                                                 const std::uint8_t* data2, std::size_t size2, std::uint8_t* out,
-                                                 std::size_t max_out_size, unsigned int seed) {
+                                                 const std::uint8_t* data2, std::size_t size2,
+                                                 std::uint8_t* out, std::size_t max_out_size,
+                                                 unsigned int seed) {
   kmf::Rng rng(seed);
   const Records a = records_of(data1, size1);
   const Records b = records_of(data2, size2);
