@@ -647,14 +647,15 @@ class Runner {
     const bool right_api =
         via_kfree ? e.kind == EntryKind::kmalloc : (e.kind == EntryKind::object && e.cache_slot == cache);
     if (!via_kfree && !slot(cache).live) return skip("the cache was destroyed");
-    if (!right_api) {
+        if (!right_api) {
       // kfree of a kmem_cache object is legal in modern kernels; anything
-      // else names the wrong cache.
-      call();
-      if (new_reports() == 0 && via_kfree) {
+      // else names the wrong cache. The stamps are read before the call: a
+      // successful free poisons the object (found by fuzz_kernel).
+      const bool may_be_valid = via_kfree && e.kind == EntryKind::object;
+      if (may_be_valid)
         if (auto c = verify_stamps(src)) return c;
-        return released(src);
-      }
+      call();
+      if (new_reports() == 0 && may_be_valid) return released(src);
       return misuse(before, {ReportKind::wrong_cache, ReportKind::invalid_free}, "a free to the wrong cache");
     }
     if (auto c = verify_stamps(src)) return c;
@@ -672,8 +673,8 @@ class Runner {
         return fail(Inv::DEBUG_DETECT, {e.va.value},
                     name(src) + " was written past its end, and slab_debug did not notice when it was freed");
       trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
-      for (const Entry::Write& w : e.scribbles) {
-        const std::uint64_t lo = std::max(w.offset, e.span);
+            for (const Entry::Write& w : e.scribbles) {
+        const std::uint64_t lo = std::max(w.offset, k_.slab().object_containing(e.va)->cache->object_size());
         if (lo >= w.offset + w.length) continue;
         buf_.assign(w.offset + w.length - lo, std::byte{0xcc});
         k_.write(e.va + lo, buf_);
@@ -919,19 +920,26 @@ class Runner {
         // A deliberate bad write (overflow, use after free). The slab's
         // debug checks must notice it on a slab object (DEBUG-DETECT);
         // payload integrity is no longer judged (the write may hit anything).
+                // Scribbles model the bugs slab_debug exists for, so they stay on one
+        // slab object: past its end only into its own red zone, after free
+        // only inside the (poisoned) object. Anything wider would land in a
+        // neighbour, a page table or another owner (found by fuzz_kernel).
+        if (!is_slab_kind(e.kind) || e.zero_size_ptr) return skip("only slab objects are scribbled on");
         if (!e.live && reused(op.src)) return skip("its memory was reused");
-        if (e.zero_size_ptr) return skip("ZERO_SIZE_PTR owns no memory");
-        const bool outside = !e.live || op.offset + len > e.span;
-        if (e.kind == EntryKind::pages)
-          access(e, op.offset, buf_, true);
-        else
-          k_.write(e.va + op.offset, buf_);
+        const auto ref = k_.slab().object_containing(e.va);
+        if (!ref || !ref->cache || ref->start != e.va || ref->live != e.live)
+          return skip("the object's slab is gone");
+        const CacheGeometry& g = ref->cache->geometry();
+        const std::uint64_t room = e.live ? g.size : g.object_size;
+        if (op.offset >= room) return skip("beyond the object's stride");
+        const std::uint64_t n = std::min<std::uint64_t>(len, room - op.offset);
+        buf_.resize(n);
+        k_.write(e.va + op.offset, buf_);
         scribbled_ = true;
-        // Only slab objects with red zones and poison can notice: kmalloc
-        // objects below 64 KiB (the largest class has no red zone).
-        if (outside && k_.config().slab_debug && e.kind == EntryKind::kmalloc && e.span < 64 * KiB) {
+        const bool noticed = e.live ? (op.offset + n > g.object_size && g.red_zone) : g.poison;
+        if (noticed) {
           e.corrupted = true;
-          if (e.live) e.scribbles.push_back({op.offset, len, op.byte});
+          if (e.live) e.scribbles.push_back({op.offset, n, op.byte});
           pending_debug_ = true;
         }
         return std::nullopt;
