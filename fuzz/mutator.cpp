@@ -8,6 +8,11 @@
 //   change  byte-mutate inside one record
 //   splice  (cross-over) the head of one input's records with the tail of another's
 // The choice is a deterministic function of libFuzzer's seed.
+//
+// Only libFuzzer calls these hooks. Other engines (AFL++'s driver, OSS-Fuzz's
+// honggfuzz/centipede builds) link the same objects without defining
+// LLVMFuzzerMutate, so the reference to it is weak and the hooks then leave
+// the input as it is.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -16,7 +21,8 @@
 #include "alloc/fault.h"
 #include "fuzz/fuzz_target.h"
 
-extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);
+extern "C" __attribute__((weak)) std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size,
+                                                              std::size_t max_size);
 
 namespace {
 
@@ -35,6 +41,7 @@ Records records_of(const std::uint8_t* data, std::size_t size) {
 
 extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
                                                unsigned int seed) {
+  if (LLVMFuzzerMutate == nullptr) return size;
   kmf::Rng rng(seed);
   if (size <= kmf::BINARY_HEADER_BYTES || rng.below(2) == 0) return LLVMFuzzerMutate(data, size, max_size);
   const Records r = records_of(data, size);
@@ -52,14 +59,16 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
       break;
     }
     case 1:  // delete record i
-      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin), out.begin() + static_cast<std::ptrdiff_t>(end));
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin),
+                out.begin() + static_cast<std::ptrdiff_t>(end));
       break;
     default: {  // change: byte-mutate record i in place
       std::vector<std::uint8_t> rec(data + begin, data + end);
       rec.resize(rec.size() + 8);
       rec.resize(LLVMFuzzerMutate(rec.data(), end - begin, rec.size()));
       if (size - (end - begin) + rec.size() > max_size) return LLVMFuzzerMutate(data, size, max_size);
-      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin), out.begin() + static_cast<std::ptrdiff_t>(end));
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(begin),
+                out.begin() + static_cast<std::ptrdiff_t>(end));
       out.insert(out.begin() + static_cast<std::ptrdiff_t>(begin), rec.begin(), rec.end());
       break;
     }
@@ -69,8 +78,9 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
 }
 
 extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
-                                                 const std::uint8_t* data2, std::size_t size2, std::uint8_t* out,
-                                                 std::size_t max_out_size, unsigned int seed) {
+                                                 const std::uint8_t* data2, std::size_t size2,
+                                                 std::uint8_t* out, std::size_t max_out_size,
+                                                 unsigned int seed) {
   kmf::Rng rng(seed);
   const Records a = records_of(data1, size1);
   const Records b = records_of(data2, size2);
