@@ -38,7 +38,9 @@ struct BadInput {
 bool is_script(const fs::path& p) { return p.extension() == ".kmf"; }
 
 /// Reads and parses/decodes a file, or throws BadInput with a precise message.
-Program load(const std::string& name) {
+/// Binary inputs decode with `target`'s op families, as that fuzz target
+/// decoded them (a fuzz_buddy crash file means something else to fuzz_kernel).
+Program load(const std::string& name, const std::string& target = "fuzz_kernel") {
   const fs::path p(name);
   std::error_code ec;
   const auto status = fs::status(p, ec);
@@ -59,7 +61,8 @@ Program load(const std::string& name) {
     if (!r.ok()) throw BadInput{r.error().to_string()};
     return std::move(r).program();
   }
-  return decode_program({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+  return decode_program({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()},
+                        codec_options_for_target(target));
 }
 
 std::string json_escape(const std::string& s) {
@@ -89,7 +92,8 @@ std::string json_verdict(const std::string& file, const Program& p, const ExecRe
   const Violation& v = *r.violation;
   out += ",\"verdict\":\"";
   out += v.id == Inv::EXPECT ? "expect_failed" : "violation";
-  out += "\",\"invariant\":\"" + std::string(invariant_name(v.id)) + "\",\"op_index\":" + std::to_string(v.op_index);
+  out += "\",\"invariant\":\"" + std::string(invariant_name(v.id)) +
+         "\",\"op_index\":" + std::to_string(v.op_index);
   out += ",\"op\":\"" + json_escape(v.op_text) + "\",\"addresses\":[";
   for (std::size_t i = 0; i < v.addrs.size(); ++i) {
     char buf[32];
@@ -109,11 +113,19 @@ struct RunFlags {
   bool verbose = false;
   bool json = false;
   std::string level = "incremental";
+  std::string target = "fuzz_kernel";
 };
+
+/// The --target option: whose op families a binary input's bytes use.
+void add_target_option(CLI::App* sub, std::string& target) {
+  sub->add_option("--target", target,
+                  "for binary inputs: the fuzz target that made them (default fuzz_kernel)")
+      ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
+}
 
 /// run / replay: returns the exit code for one file.
 int run_one(const std::string& file, const RunFlags& f, bool replay) {
-  const Program p = load(file);
+  const Program p = load(file, f.target);
   ExecOptions opt;
   opt.level = parse_level(f.level);
   opt.trace = f.verbose;
@@ -176,24 +188,28 @@ int main(int argc, char** argv) {
     sub->add_flag("--json", flags.json, "print one JSON verdict per file");
     sub->add_option("--check", flags.level, "checking: none | incremental | full (a sweep after every op)")
         ->check(CLI::IsMember({"none", "incremental", "full"}));
+    add_target_option(sub, flags.target);
   };
   CLI::App* run = app.add_subcommand("run", "run programs under the checker");
   add_run_options(run);
-  CLI::App* replay = app.add_subcommand("replay", "run crash files; print the violation and the reproducer script");
+  CLI::App* replay =
+      app.add_subcommand("replay", "run crash files; print the violation and the reproducer script");
   add_run_options(replay);
 
   std::string in, out, target = "fuzz_kernel";
   bool to_binary = false;
-  CLI::App* convert = app.add_subcommand("convert", "binary input -> .kmf script (or --to-binary: script -> bytes)");
+  CLI::App* convert =
+      app.add_subcommand("convert", "binary input -> .kmf script (or --to-binary: script -> bytes)");
   convert->add_option("FILE", in, "input")->required();
   convert->add_option("-o,--output", out, "output file (default: standard output)");
   convert->add_flag("--to-binary", to_binary, "encode a .kmf script as a binary fuzz input");
-  convert->add_option("--target", target, "the fuzz target whose op families the bytes use")
-      ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
+  add_target_option(convert, target);
 
-  CLI::App* minimize_cmd = app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
+  CLI::App* minimize_cmd =
+      app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
   minimize_cmd->add_option("FILE", in, "a failing program")->required();
   minimize_cmd->add_option("-o,--output", out, "where to write the minimized .kmf script")->required();
+  add_target_option(minimize_cmd, target);
 
   std::string what;
   CLI::App* proc = app.add_subcommand("proc", "print a /proc file after FILE's last op (before teardown)");
@@ -201,6 +217,7 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"buddyinfo", "slabinfo", "vmallocinfo", "meminfo"}));
   proc->add_option("FILE", in, "a program")->required();
+  add_target_option(proc, target);
 
   try {
     app.parse(argc, argv);
@@ -219,7 +236,7 @@ int main(int argc, char** argv) {
   }
   if (convert->parsed()) {
     return with_bad_input_guard([&] {
-      const Program p = load(in);
+      const Program p = load(in, target);
       std::string data;
       if (to_binary) {
         std::size_t dropped = 0;
@@ -229,34 +246,41 @@ int main(int argc, char** argv) {
       } else {
         data = print_kmf(p);
       }
-      if (out.empty()) std::cout << data;
-      else write_file(out, data);
+      if (out.empty())
+        std::cout << data;
+      else
+        write_file(out, data);
       return 0;
     });
   }
   if (minimize_cmd->parsed()) {
     return with_bad_input_guard([&] {
-      const Program p = load(in);
+      const Program p = load(in, target);
       const auto m = kmf::minimize(p);
       if (!m) throw BadInput{in + ": the program passes; there is nothing to minimize"};
       write_file(out, "# minimized by kmemfuzz from " + in + ": still " + std::string(invariant_name(m->id)) +
-                          " (" + std::to_string(p.ops.size()) + " -> " + std::to_string(m->program.ops.size()) +
-                          " ops, " + std::to_string(m->runs) + " runs)\n" + print_kmf(m->program));
-      std::cout << "minimized " << in << ": " << p.ops.size() << " -> " << m->program.ops.size() << " ops, still "
-                << invariant_name(m->id) << " (" << m->runs << " runs) -> " << out << '\n';
+                          " (" + std::to_string(p.ops.size()) + " -> " +
+                          std::to_string(m->program.ops.size()) + " ops, " + std::to_string(m->runs) +
+                          " runs)\n" + print_kmf(m->program));
+      std::cout << "minimized " << in << ": " << p.ops.size() << " -> " << m->program.ops.size()
+                << " ops, still " << invariant_name(m->id) << " (" << m->runs << " runs) -> " << out << '\n';
       return 0;
     });
   }
   if (proc->parsed()) {
     return with_bad_input_guard([&] {
-      const Program p = load(in);
+      const Program p = load(in, target);
       std::string text;
       ExecOptions opt;
       opt.before_teardown = [&](const Kernel& k) {
-        if (what == "buddyinfo") text = k.proc_buddyinfo();
-        else if (what == "slabinfo") text = k.proc_slabinfo();
-        else if (what == "vmallocinfo") text = k.proc_vmallocinfo();
-        else text = k.proc_meminfo();
+        if (what == "buddyinfo")
+          text = k.proc_buddyinfo();
+        else if (what == "slabinfo")
+          text = k.proc_slabinfo();
+        else if (what == "vmallocinfo")
+          text = k.proc_vmallocinfo();
+        else
+          text = k.proc_meminfo();
       };
       const ExecResult r = execute(p, opt);
       std::cout << text;
