@@ -107,7 +107,9 @@ for t in $targets; do
           elif [ $(( now - last_print )) -ge 10 ]; then
             printf '  [%3ds] %s\n' "$now" "$line"; last_print=$now
           fi ;;
-        *"==kmemfuzz=="*|*"ERROR: "*|*"SUMMARY: "*) printf '\n  %s\n' "$line" ;;
+        *"==kmemfuzz=="*|"VIOLATION "*|*"ERROR: "*|*"SUMMARY: "*)
+          [ "$tty" -eq 1 ] && printf '\n'
+          printf '  %s\n' "$line" ;;
       esac
     done
   set -e
@@ -181,7 +183,7 @@ plot_cmds() {  # $1 = terminal line, $2 = output file
   echo "set termoption noenhanced"
   echo "set output '$2'"
   echo "set title 'kmemfuzz: coverage over time ($stamp, ${per_target}s per target, $jobs job(s))'"
-  echo "set xlabel 'seconds'; set ylabel 'coverage (edges)'; set key right bottom; set grid"
+  echo "set xlabel 'seconds'; set ylabel 'coverage (edges)'; set key outside right top; set grid"
   printf 'plot '
   local sep=""
   for t in $targets; do
@@ -193,8 +195,8 @@ plot_cmds() {  # $1 = terminal line, $2 = output file
 }
 have_plot=0
 if command -v gnuplot >/dev/null && [ -n "$(find "$report" -name cov.dat -size +0)" ]; then
-  plot_cmds "set terminal svg size 900,500 dynamic background '#ffffff'" "$report/coverage.svg" > "$report/coverage.gp"
-  plot_cmds "set terminal pngcairo size 900,500" "$report/coverage.png" > "$report/coverage-png.gp"
+  plot_cmds "set terminal svg size 1000,500 dynamic background '#ffffff'" "$report/coverage.svg" > "$report/coverage.gp"
+  plot_cmds "set terminal pngcairo size 1000,500" "$report/coverage.png" > "$report/coverage-png.gp"
   if gnuplot "$report/coverage.gp" && gnuplot "$report/coverage-png.gp"; then
     have_plot=1
   else
