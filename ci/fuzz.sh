@@ -124,7 +124,7 @@ for t in $targets; do
   [ -n "$eps" ] || eps=$(sed -nE 's/.*exec\/s:? ([0-9]+).*/\1/p' <<<"$last")
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
   # Coverage over time for the plot: seconds, edges.
-  sed -nE 's/^([0-9]+) #[0-9]+:?[[:space:]].* cov: ([0-9]+).*/\1 \2/p' "$log" > "$out/cov.dat" || true
+  sed -nE 's/^([0-9]+) #[0-9]+:?[[:space:]].*cov: ([0-9]+).*/\1 \2/p' "$log" > "$out/cov.dat" || true
 
   # Merge what is new into the working corpus: keep only inputs that add
   # coverage. Crashing inputs are skipped by libFuzzer's merge; the old
@@ -183,7 +183,7 @@ plot_cmds() {  # $1 = terminal line, $2 = output file
   echo "set termoption noenhanced"
   echo "set output '$2'"
   echo "set title 'kmemfuzz: coverage over time ($stamp, ${per_target}s per target, $jobs job(s))'"
-  echo "set xlabel 'seconds'; set ylabel 'coverage (edges)'; set key outside right top; set grid"
+  echo "set xlabel 'seconds'; set ylabel 'coverage (libFuzzer cov)'; set key outside right top; set grid"
   printf 'plot '
   local sep=""
   for t in $targets; do
