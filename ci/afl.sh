@@ -12,8 +12,8 @@
 # Installs afl++ (the Debian package) when it is missing, builds the preset,
 # runs one main and N secondary instances on the target's seeds with its
 # dictionary, into corpus/work/afl/<target>/ (kept: a second run resumes),
-# prints afl-whatsup's summary and every crash with the command that replays
-# it. Exits 1 when a crash was found.
+# prints each instance's figures (from afl-fuzz's fuzzer_stats) and the
+# crashes with the command that replays them. Exits 1 when a crash was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -78,18 +78,24 @@ if [ "$status" -ne 0 ]; then
   exit 2
 fi
 
-afl-whatsup -s "$out" || true
-crashes=$(find "$out" -path '*/crashes/id:*' -type f | sort)
-if [ -n "$crashes" ]; then
+# Per instance, from afl-fuzz's own fuzzer_stats (afl-whatsup counts only
+# instances still alive, and these have just stopped).
+afl_stat() { sed -nE "s/^$2[[:space:]]*: *(.*)/\1/p" "$1/fuzzer_stats"; }
+printf '\n%-8s %9s %9s %8s %9s %8s\n' instance execs exec/s corpus coverage crashes
+for dir in "$out"/*/; do
+  [ -f "$dir/fuzzer_stats" ] || continue
+  printf '%-8s %9s %9s %8s %9s %8s\n' "$(basename "$dir")" "$(afl_stat "$dir" execs_done)" "$(afl_stat "$dir" execs_per_sec)" \
+    "$(afl_stat "$dir" corpus_count)" "$(afl_stat "$dir" bitmap_cvg)" "$(afl_stat "$dir" saved_crashes)"
+done
+mapfile -t crashes < <(find "$out" -path '*/crashes/id:*' -type f | sort)
+if [ ${#crashes[@]} -gt 0 ]; then
+  replay="build/afl/tools/kmemfuzz replay --target $target"
+  [ "$target" = fuzz_script ] && replay="build/afl/fuzz/fuzz_script"
   echo
-  echo "CRASHES FOUND. Replay with:"
-  for c in $crashes; do
-    if [ "$target" = fuzz_script ]; then
-      echo "  build/afl/fuzz/fuzz_script '${c#"$root"/}'"
-    else
-      echo "  build/afl/tools/kmemfuzz replay --target $target '${c#"$root"/}'"
-    fi
-  done
+  echo "CRASHES FOUND: ${#crashes[@]} in corpus/work/afl/$target/*/crashes/. Replay with, e.g.:"
+  for c in "${crashes[@]:0:5}"; do echo "  $replay '${c#"$root"/}'"; done
+  [ "$target" = fuzz_script ] ||
+    echo "and shrink one into a .kmf reproducer: build/afl/tools/kmemfuzz minimize --target $target FILE -o OUT.kmf"
   exit 1
 fi
 echo "no crashes."

@@ -91,6 +91,13 @@ for t in $targets; do
   mapfile -t opts < <(options_flags "$t")
   fork=()
   [ "$jobs" -gt 1 ] && fork=(-fork="$jobs" -ignore_crashes=1)
+  if [ "$jobs" -gt 1 ]; then
+    # Fork mode's initial merge drops an input that crashes without a word,
+    # so a corpus input that crashes after a code change would go unreported:
+    # replay corpus and seeds in-process first (a crash is reported below).
+    "$build/fuzz/$t" -runs=0 "${opts[@]}" -artifact_prefix="$out/artifacts/" "$corpus" "$seeds" \
+      > "$out/replay.log" 2>&1 || echo "  an input of the corpus or the seeds crashes (see $out/replay.log)"
+  fi
   start=$SECONDS
   last_print=-10
   set +e

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Mutation testing for the fuzzer: does fuzz_kernel find a planted allocator bug?
 #
-#   ci/mutants/run.sh [--time SECONDS] [--seed N] [PATCH...]
+#   ci/mutants/run.sh [--time SECONDS] [--seed N] [--fuzz-only] [PATCH...]
 #
-#   --time  how long fuzz_kernel may take to find each mutant (default 60)
-#   --seed  libFuzzer's -seed, for a repeatable run (default: libFuzzer picks)
+#   --time       how long fuzz_kernel may take to find each mutant (default 60)
+#   --seed       libFuzzer's -seed, for a repeatable run (default: libFuzzer picks)
+#   --fuzz-only  do not replay the seeds first: measure what fuzzing alone finds
 #   PATCH   unified diffs against alloc/*.cpp (default: every ci/mutants/*.patch)
 #
 # Each patch is a realistic allocator bug. The script keeps a scratch copy of
 # the work tree ($KMF_MUTANT_DIR, default /tmp/kmemfuzz-mutants; only changed
 # files are copied, so rebuilds are incremental), builds the `fuzz` preset
 # there, keeps the clean fuzz_kernel as the oracle, then for each mutant:
-# applies the patch, rebuilds fuzz_kernel, and fuzzes it from the seeds with
-# one job (-fork=1, crashes collected). A mutant is killed by the first crash
+# applies the patch, rebuilds fuzz_kernel, replays the seeds (a seed may
+# already kill it), and otherwise fuzzes it from the seeds with one job
+# (-fork=1, crashes collected). A mutant is killed by the first crash
 # input that the clean build passes: the kill criterion is differential, so
 # a crash the clean code shares (a checker false positive) does not count.
 # Prints the time to the kill and the invariant that fired, writes
@@ -23,12 +25,14 @@ root=$(pwd)
 
 budget=60
 seed=()
+seed_check=1
 patches=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --time) budget="${2:-}"; shift 2 || shift ;;
     --seed) seed=(-seed="${2:-}"); shift 2 || shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --fuzz-only) seed_check=0; shift ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "ci/mutants/run.sh: unknown option '$1'" >&2; exit 2 ;;
     *) patches+=("$(realpath "$1")"); shift ;;
   esac
@@ -91,33 +95,49 @@ for p in "${patches[@]}"; do
     continue
   fi
   work="$scratch/runs/$name"
-  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts"
+  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts" "$work/seed-check"
   t0=$(date +%s.%N)
-  setsid "$build/fuzz/fuzz_kernel" "$work/corpus" "$seeds" -fork=1 -ignore_crashes=1 -max_total_time="$budget" \
-    -max_len=4096 -dict="$dict" -artifact_prefix="$work/artifacts/" "${seed[@]}" > "$work/fuzz.log" 2>&1 &
-  pid=$!
-  killed_by="" found_at="" false_alarms=0
-  declare -A seen=()
-  while :; do
-    alive=0
-    kill -0 "$pid" 2>/dev/null && alive=1
-    for c in "$work/artifacts"/crash-* "$work/artifacts"/timeout-* "$work/artifacts"/oom-*; do
-      [ -e "$c" ] && [ -z "${seen[$c]:-}" ] || continue
-      seen[$c]=1
-      sleep 0.2  # let the writer finish
-      if "$oracle" "$c" > /dev/null 2>&1; then
-        killed_by="$c"
-        found_at=$(stat -c '%.3Y' "$c")
+  killed_by="" found_at="" false_alarms=0 how="fuzzing"
+  # The seeds first, in-process: fork mode's initial merge drops a crashing
+  # seed without a word, so a seed that already kills the mutant is checked
+  # here (and reported as such). --fuzz-only skips this.
+  if [ "$seed_check" -eq 1 ]; then
+    for s in "$seeds"/*; do
+      if ! "$build/fuzz/fuzz_kernel" -runs=0 -artifact_prefix="$work/seed-check/" "$s" > /dev/null 2>&1 &&
+        "$oracle" "$s" > /dev/null 2>&1; then
+        killed_by="$s" found_at=$(date +%s.%N) how="seed $(basename "$s")"
         break
       fi
-      false_alarms=$((false_alarms + 1))
     done
-    [ -n "$killed_by" ] && break
-    [ "$alive" -eq 1 ] || break
-    sleep 0.5
-  done
-  kill -- -"$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  fi
+  if [ -n "$killed_by" ]; then
+    pid=""
+  else
+    setsid "$build/fuzz/fuzz_kernel" "$work/corpus" "$seeds" -fork=1 -ignore_crashes=1 -max_total_time="$budget" \
+      -max_len=4096 -dict="$dict" -artifact_prefix="$work/artifacts/" "${seed[@]}" > "$work/fuzz.log" 2>&1 &
+    pid=$!
+    declare -A seen=()
+    while :; do
+      alive=0
+      kill -0 "$pid" 2>/dev/null && alive=1
+      for c in "$work/artifacts"/crash-* "$work/artifacts"/timeout-* "$work/artifacts"/oom-*; do
+        [ -e "$c" ] && [ -z "${seen[$c]:-}" ] || continue
+        seen[$c]=1
+        sleep 0.2  # let the writer finish
+        if "$oracle" "$c" > /dev/null 2>&1; then
+          killed_by="$c"
+          found_at=$(stat -c '%.3Y' "$c")
+          break
+        fi
+        false_alarms=$((false_alarms + 1))
+      done
+      [ -n "$killed_by" ] && break
+      [ "$alive" -eq 1 ] || break
+      sleep 0.5
+    done
+    kill -- -"$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   restore
   if [ -n "$killed_by" ]; then
     secs=$(awk -v a="$t0" -v b="$found_at" 'BEGIN { d = b - a; if (d < 0) d = 0; printf "%.1f", d }')
@@ -126,9 +146,9 @@ for p in "${patches[@]}"; do
     inv=$(sed -nE 's/^VIOLATION ([A-Z0-9-]+) at (.*)/\1 at \2/p' <<<"$replay" | head -1)
     [ -n "$inv" ] || inv=$(grep -m1 -E 'ERROR|SUMMARY' <<<"$replay" || echo "a crash")
     cp "$killed_by" "$scratch/$name.crash"
-    echo "  killed after ${secs}s by $inv"
+    echo "  killed after ${secs}s ($how) by $inv"
     [ "$false_alarms" -eq 0 ] || echo "  ($false_alarms crash(es) the clean code shares were ignored)"
-    results+=("$name"$'\t'"killed"$'\t'"${secs}s"$'\t'"${inv//|/\\|}")
+    results+=("$name"$'\t'"killed ($how)"$'\t'"${secs}s"$'\t'"${inv//|/\\|}")
   else
     echo "  SURVIVED ${budget}s ($false_alarms crash(es) the clean code shares)"
     results+=("$name"$'\t'"survived"$'\t'">${budget}s"$'\t'"-")
