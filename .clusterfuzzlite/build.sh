@@ -10,6 +10,7 @@ mkdir -p "$deps"
 # CLI11 (header-only): installed for find_package(CLI11 CONFIG).
 cmake -S "$SRC/CLI11" -B "$WORK/cli11" -DCMAKE_INSTALL_PREFIX="$deps" \
   -DCLI11_BUILD_TESTS=OFF -DCLI11_BUILD_EXAMPLES=OFF -DCLI11_BUILD_DOCS=OFF -DCLI11_PRECOMPILED=OFF
+cmake --build "$WORK/cli11"
 cmake --install "$WORK/cli11"
 
 # Boost.Container, static, with the fuzzing compiler and flags. b2 itself is
