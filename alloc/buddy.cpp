@@ -69,6 +69,24 @@ BuddyAllocator::BuddyAllocator(const ZoneMap& map, PhysMem& mem) : mem_(mem) {
     z.wmark_low = z.wmark_min + z.wmark_min / 4;
     z.wmark_high = z.wmark_min + z.wmark_min / 2;
   }
+  // Zone fallback, by zonelist_kind: GFP_DMA: DMA only; GFP_HIGHMEM: HighMem
+  // first; GFP_DMA32: DMA32 then DMA; otherwise Normal → DMA32 → DMA.
+  static constexpr std::array<std::array<ZoneType, 4>, 4> PREFERENCE{{
+      {ZoneType::DMA, ZoneType::DMA, ZoneType::DMA, ZoneType::DMA},
+      {ZoneType::HIGHMEM, ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA},
+      {ZoneType::DMA32, ZoneType::DMA, ZoneType::DMA, ZoneType::DMA},
+      {ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA, ZoneType::DMA},
+  }};
+  static constexpr std::array<std::size_t, 4> PREFERENCE_LEN{1, 4, 2, 3};
+  for (std::size_t kind = 0; kind < zonelists_.size(); ++kind) {
+    ZoneOrder& list = zonelists_[kind];
+    for (std::size_t p = 0; p < PREFERENCE_LEN[kind]; ++p)
+      for (std::size_t zi = 0; zi < zones_.size(); ++zi)
+        if (zones_[zi].type == PREFERENCE[kind][p]) {
+          assert(list.count < list.index.size());
+          list.index[list.count++] = static_cast<std::uint8_t>(zi);
+        }
+  }
 }
 
 std::size_t BuddyAllocator::zone_index(std::uint64_t pfn) const {
@@ -149,21 +167,17 @@ bool BuddyAllocator::watermark_ok(const Zone& z, unsigned order, std::uint64_t m
   return true;
 }
 
+std::size_t BuddyAllocator::zonelist_kind(gfp_t gfp) {
+  if (gfp & GFP_DMA) return 0;
+  if (gfp & GFP_HIGHMEM) return 1;
+  if (gfp & GFP_DMA32) return 2;
+  return 3;
+}
+
 std::vector<const Zone*> BuddyAllocator::zonelist(gfp_t gfp) const {
-  std::vector<ZoneType> order;
-  if (gfp & GFP_DMA) {
-    order = {ZoneType::DMA};
-  } else if (gfp & GFP_HIGHMEM) {
-    order = {ZoneType::HIGHMEM, ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA};
-  } else if (gfp & GFP_DMA32) {
-    order = {ZoneType::DMA32, ZoneType::DMA};
-  } else {
-    order = {ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA};
-  }
+  const ZoneOrder& order = zonelists_[zonelist_kind(gfp)];
   std::vector<const Zone*> list;
-  for (ZoneType t : order)
-    for (const Zone& z : zones_)
-      if (z.type == t) list.push_back(&z);
+  for (std::size_t i = 0; i < order.count; ++i) list.push_back(&zones_[order.index[i]]);
   return list;
 }
 
@@ -186,16 +200,17 @@ bool BuddyAllocator::take_from_zone(std::size_t zi, unsigned order, std::uint64_
 
 Pfn BuddyAllocator::alloc(gfp_t gfp, unsigned order, PageOwner owner) {
   if (order > MAX_PAGE_ORDER) return Pfn::none();
-  const std::vector<const Zone*> list = zonelist(gfp);
+  const ZoneOrder& list = zonelists_[zonelist_kind(gfp)];
   const unsigned slow_flags = gfp_to_alloc_flags(gfp);
   // Fast path against the low watermark, then the slow path against min with
   // the caller's reserve rights (there is no reclaim to wait for).
   for (int pass = 0; pass < 2; ++pass) {
-    for (const Zone* zc : list) {
+    for (std::size_t li = 0; li < list.count; ++li) {
+      const std::size_t zi = list.index[li];
+      const Zone* zc = &zones_[zi];
       const std::uint64_t mark = pass == 0 ? zc->wmark_low : zc->wmark_min;
       const unsigned flags = pass == 0 ? ALLOC_WMARK_LOW : slow_flags;
       if (!watermark_ok(*zc, order, mark, flags)) continue;
-      const auto zi = static_cast<std::size_t>(zc - zones_.data());
       std::uint64_t pfn = 0;
       if (bug_ == BugForTesting::hand_out_twice && ++allocs_ % 50 == 0 && last_pfn_ != PFN_NIL &&
           mem_.page(last_pfn_).state == PageState::allocated && mem_.page(last_pfn_).order == order)

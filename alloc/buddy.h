@@ -102,6 +102,14 @@ class BuddyAllocator {
   void list_add_for_testing(std::uint64_t pfn, unsigned order) { list_add(zone_index(pfn), pfn, order); }
 
  private:
+  /// A zone list as indices into zones_, highest preference first.
+  struct ZoneOrder {
+    std::array<std::uint8_t, MAX_NR_ZONES> index{};
+    std::uint8_t count = 0;
+  };
+  /// Which of zonelists_ serves `gfp`: 0 DMA, 1 HIGHMEM, 2 DMA32, 3 normal.
+  static std::size_t zonelist_kind(gfp_t gfp);
+
   std::size_t zone_index(std::uint64_t pfn) const;
   void list_add(std::size_t zi, std::uint64_t pfn, unsigned order, bool to_tail = false);
   void list_del(std::size_t zi, std::uint64_t pfn, unsigned order);
@@ -109,6 +117,9 @@ class BuddyAllocator {
 
   PhysMem& mem_;
   std::vector<Zone> zones_;
+  /// The four zone lists, built at boot: alloc() walks them without
+  /// building a vector per call (zonelist() gives the same lists).
+  std::array<ZoneOrder, 4> zonelists_{};
   BugForTesting bug_ = BugForTesting::none;
   std::uint64_t allocs_ = 0;
   std::uint64_t last_pfn_ = PFN_NIL;

@@ -142,6 +142,17 @@ class Kernel {
   std::uint64_t nr_free_pages() const { return buddy_.nr_free_pages(); }
 
   // ---- test-only hooks: corrupt state on purpose -------------------------
+  /// Bugs a test plants in a running machine to show that the checker and
+  /// the properties catch them (ci/mutants/ patches source instead).
+  enum class BugForTesting : std::uint8_t {
+    none,
+    ignore_gfp_zero,         ///< GFP_ZERO / kzalloc / vzalloc memory is not zeroed
+    ignore_injected_faults,  ///< an injected failure is counted but the request succeeds
+    skip_redzone_check,      ///< slab_debug does not look at red zones on free
+    no_kmalloc_limit,        ///< kmalloc above the limit is served by the page allocator
+  };
+  void plant_bug_for_testing(BugForTesting bug) { bug_ = bug; }
+  bool has_bug(BugForTesting bug) const { return bug_ == bug; }
   BuddyAllocator& buddy_for_testing() { return buddy_; }
   PhysMem& mem_for_testing() { return mem_; }
   SlabAllocator& slab_for_testing() { return *slab_; }
@@ -170,6 +181,7 @@ class Kernel {
   FaultAttr fail_page_alloc_;
   FaultAttr failslab_;
   bool atomic_ = false;
+  BugForTesting bug_ = BugForTesting::none;
   std::unique_ptr<SlabAllocator> slab_;
   std::unique_ptr<VmapSpace> vm_;
 };

@@ -18,39 +18,22 @@
 #include <cstdio>
 #include <cstring>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 
 namespace kmf {
 namespace {
+
+using detail::format;
+using detail::ull;
 
 constexpr std::array<std::size_t, 14> CLASSES_2_6_18{32,   64,   128,  192,   256,   512,   1024,
                                                      2048, 4096, 8192, 16384, 32768, 65536, 131072};
 constexpr std::array<std::size_t, 13> CLASSES_MODERN{8,   16,  32,   64,   96,   128, 192,
                                                      256, 512, 1024, 2048, 4096, 8192};
 
-std::string format(const char* fmt, auto... args) {
-  const int n = std::snprintf(nullptr, 0, fmt, args...);
-  std::string out(static_cast<std::size_t>(n > 0 ? n : 0), '\0');
-  std::snprintf(out.data(), out.size() + 1, fmt, args...);
-  return out;
-}
-
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
-
 std::size_t class_index(std::span<const std::size_t> classes, std::size_t size) {
   return static_cast<std::size_t>(std::lower_bound(classes.begin(), classes.end(), size) - classes.begin());
-}
-
-const char* owner_text(PageOwner o) {
-  switch (o) {
-    case PageOwner::none: return "nobody";
-    case PageOwner::pages: return "the page allocator's caller";
-    case PageOwner::slab: return "a slab";
-    case PageOwner::vmalloc: return "a vmalloc area";
-    case PageOwner::pagetable: return "a page table";
-    case PageOwner::large_kmalloc: return "a large kmalloc";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -107,7 +90,11 @@ VirtAddr SlabAllocator::kmalloc(std::size_t size, gfp_t gfp) {
 VirtAddr SlabAllocator::kmalloc_checked(std::size_t size, gfp_t gfp) {
   gfp &= ~(GFP_HIGHMEM | GFP_DMA32);  // slab memory is always direct-mapped
   if (size == 0 && profile_ == KmallocProfile::modern) return ZERO_SIZE_PTR;
-  if (size > kmalloc_max_size()) return VirtAddr{0};
+  if (size > kmalloc_max_size()) {
+    if (!k_.has_bug(Kernel::BugForTesting::no_kmalloc_limit) || size > 2 * kmalloc_max_size())
+      return VirtAddr{0};
+    return kmalloc_large(size, gfp);
+  }
   const auto classes = kmalloc_size_classes(profile_);
   if (size <= classes.back())
     return alloc_from(kmalloc_cache_for(class_index(classes, size), gfp & GFP_DMA), gfp);
@@ -148,13 +135,13 @@ void SlabAllocator::report_not_kmalloc(VirtAddr addr, const char* caller) {
     switch (p.state) {
       case PageState::reserved: why = format("frame 0x%llx is reserved", ull(pfn)); break;
       case PageState::allocated:
-        why = format("frame 0x%llx belongs to %s", ull(pfn), owner_text(p.owner));
+        why = format("frame 0x%llx belongs to %s", ull(pfn), page_owner_name(p.owner));
         break;
       case PageState::free:
       case PageState::none:
         why = k_.buddy_.free_block_containing(pfn) != PFN_NIL
                   ? format("frame 0x%llx is free", ull(pfn))
-                  : format("frame 0x%llx is inside a block of %s", ull(pfn), owner_text(p.owner));
+                  : format("frame 0x%llx is inside a block of %s", ull(pfn), page_owner_name(p.owner));
         break;
     }
   }

@@ -30,6 +30,18 @@ std::uint64_t resident(const void* addr, std::size_t bytes) {
 
 }  // namespace
 
+const char* page_owner_name(PageOwner o) {
+  switch (o) {
+    case PageOwner::none: return "nobody";
+    case PageOwner::pages: return "the page allocator's caller";
+    case PageOwner::slab: return "a slab";
+    case PageOwner::vmalloc: return "a vmalloc area";
+    case PageOwner::pagetable: return "a page table";
+    case PageOwner::large_kmalloc: return "a large kmalloc";
+  }
+  return "?";
+}
+
 PhysMem::PhysMem(std::uint64_t bytes) : bytes_(bytes & PAGE_MASK) {
   mem_ = static_cast<std::byte*>(reserve(bytes_));
   pages_map_bytes_ = nr_frames() * sizeof(Page);

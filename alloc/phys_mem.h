@@ -40,6 +40,9 @@ enum class PageOwner : std::uint8_t {
 /// page). Owners may use the other seven bits.
 inline constexpr std::uint8_t PG_EVER_HEAD = 0x80;
 
+/// "a slab", "a page table", … for messages.
+const char* page_owner_name(PageOwner owner);
+
 /// 16 bytes per frame.
 struct Page {
   std::uint32_t next;  ///< free list link (PFN_NIL ends); valid on free heads

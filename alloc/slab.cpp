@@ -14,17 +14,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "alloc/format.h"
+
 namespace kmf {
 namespace {
 
-std::string format(const char* fmt, auto... args) {
-  const int n = std::snprintf(nullptr, 0, fmt, args...);
-  std::string out(static_cast<std::size_t>(n > 0 ? n : 0), '\0');
-  std::snprintf(out.data(), out.size() + 1, fmt, args...);
-  return out;
-}
-
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+using detail::format;
+using detail::ull;
 
 std::size_t round_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
 
@@ -228,7 +224,9 @@ void SlabAllocator::release(KmemCache& c, std::uint32_t id) {
 // ---- objects -----------------------------------------------------------------------
 
 VirtAddr SlabAllocator::alloc_from(KmemCache& c, gfp_t gfp) {
-  if (k_.failslab_.probability != 0 && should_failslab(c, gfp)) return VirtAddr{0};
+  if (k_.failslab_.probability != 0 && should_failslab(c, gfp) &&
+      !k_.has_bug(Kernel::BugForTesting::ignore_injected_faults))
+    return VirtAddr{0};
   std::uint32_t id = c.heads_[list_index(SlabList::partial)];
   if (id == SLAB_NIL) id = c.heads_[list_index(SlabList::empty)];
   if (id == SLAB_NIL) id = grow(c, gfp);
@@ -252,7 +250,8 @@ VirtAddr SlabAllocator::alloc_from(KmemCache& c, gfp_t gfp) {
   std::byte* obj = object_bytes(slabs_[id], c, idx);
   if (c.red_zone())
     std::memset(obj + c.object_size(), static_cast<int>(RED_ACTIVE), c.size() - c.object_size());
-  if (gfp & GFP_ZERO) std::memset(obj, 0, c.object_size());
+  if ((gfp & GFP_ZERO) && !k_.has_bug(Kernel::BugForTesting::ignore_gfp_zero))
+    std::memset(obj, 0, c.object_size());
   return object_address(id, idx);
 }
 
@@ -312,7 +311,9 @@ bool SlabAllocator::check_free_request(const Hit& h, VirtAddr addr, const char* 
   }
   // SLUB keeps an object whose red zone is overwritten ("Object not freed"):
   // freeing it would hide the damage and hand the bytes out again.
-  if (c.red_zone() && !debug_check_live(c, h.slab, h.index)) return false;
+  if (c.red_zone() && !k_.has_bug(Kernel::BugForTesting::skip_redzone_check) &&
+      !debug_check_live(c, h.slab, h.index))
+    return false;
   return true;
 }
 

@@ -12,19 +12,14 @@
 #include <cstdio>
 #include <cstring>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 
 namespace kmf {
 namespace {
 
-std::string format(const char* fmt, auto... args) {
-  const int n = std::snprintf(nullptr, 0, fmt, args...);
-  std::string out(static_cast<std::size_t>(n > 0 ? n : 0), '\0');
-  std::snprintf(out.data(), out.size() + 1, fmt, args...);
-  return out;
-}
-
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+using detail::format;
+using detail::ull;
 
 /// Index of the first byte of [p, p+n) that is not `v`; n when all are.
 std::size_t first_mismatch(const std::byte* p, std::size_t n, std::byte v) {

@@ -6,16 +6,13 @@
 #include <cassert>
 #include <cstdio>
 
+#include "alloc/format.h"
+
 namespace kmf {
 namespace {
 
-std::string format(const char* fmt, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  return buf;
-}
-
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+using detail::format;
+using detail::ull;
 
 /// Linux aligns an ioremap area to its size rounded up to a power of two,
 /// between one page and 2^IOREMAP_MAX_ORDER bytes (7 + PAGE_SHIFT).

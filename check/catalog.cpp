@@ -70,6 +70,37 @@ constexpr std::array<InvariantInfo, NR_INVARIANTS> CATALOG{{
     {Inv::MISUSE, "MISUSE", "every misuse op yields exactly its report and changes no state", linear, linear},
     {Inv::NO_LEAK, "NO-LEAK", "at teardown nothing is live; a leak is listed kmemleak-style", linear, linear},
     {Inv::FAULT, "FAULT", "an injected failure returns null and changes no state", linear, linear},
+    {Inv::IN_BOUNDS, "IN-BOUNDS",
+     "every live block lies inside the subject's space (the current arena, the frame range, the virtual "
+     "window) and outside the allocator's embedded metadata",
+     logarithmic, linear},
+    {Inv::ALIGNMENT, "ALIGNMENT",
+     "every block honours its alignment: the requested one, else the arena's; an order-k page block starts "
+     "at a multiple of 2^k frames",
+     constant, linear},
+    {Inv::NO_SPURIOUS_FAILURE, "NO-SPURIOUS-FAILURE",
+     "a request fails only when the subject's reference model (buddy, first-fit) says it cannot fit beside "
+     "the live blocks",
+     linear, linear},
+    {Inv::RESIZE, "RESIZE",
+     "a shrink succeeds exactly when every live block fits the new size, and then nothing live lies "
+     "outside; a grow succeeds and keeps every live block",
+     linear, linear},
+    {Inv::WALK, "WALK", "walk reports exactly the live blocks, each with at least its requested size", linear,
+     linear},
+    {Inv::EMPTY, "EMPTY",
+     "is_empty and can_shrink agree with the ledger, and can_shrink with the resize that follows", constant,
+     linear},
+    {Inv::STALE_FREE, "STALE-FREE",
+     "after a double or stale free, whatever the allocator does, no later block overlaps a live one and no "
+     "live block changes",
+     logarithmic, linear},
+    {Inv::USABLE_SIZE, "USABLE-SIZE", "usable_size(p) is at least the size requested for p", constant,
+     linear},
+    {Inv::TRANSLATE, "TRANSLATE",
+     "every page of a live virtual range translates, no two live pages share a physical page, and a freed "
+     "range no longer translates",
+     linear, linear},
     {Inv::EXPECT, "EXPECT", "a script's expect or check statement holds", constant, constant},
 }};
 

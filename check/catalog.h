@@ -40,6 +40,16 @@ enum class Inv : std::uint8_t {
   MISUSE,
   NO_LEAK,
   FAULT,
+  // Generic ids: any subject (check/subjects/), each checked by capability.
+  IN_BOUNDS,
+  ALIGNMENT,
+  NO_SPURIOUS_FAILURE,
+  RESIZE,
+  WALK,
+  EMPTY,
+  STALE_FREE,
+  USABLE_SIZE,
+  TRANSLATE,
   EXPECT,  ///< a script's `expect`/`check` statement did not hold (not an allocator invariant)
 };
 inline constexpr std::size_t NR_INVARIANTS = static_cast<std::size_t>(Inv::EXPECT) + 1;

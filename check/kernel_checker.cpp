@@ -7,17 +7,14 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 
 namespace kmf {
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
+using detail::hex;
 
 Finding finding(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
   return Finding{id, std::move(addrs), std::move(text)};
@@ -174,13 +171,13 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
     return std::nullopt;
   };
   auto direct_mapped = [&](VirtAddr va, std::uint64_t len) -> Check {
-    if (!l.in_direct_map(va) || va.value + len > l.high_memory)
-      return finding(
-          Inv::LAYOUT, {va.value},
-          "a direct-map allocation at " + hex(va.value) + " is outside [PAGE_OFFSET, high_memory)");
-    if (l.va(l.pa(va)) != va) return finding(Inv::LAYOUT, {va.value}, "pa/va do not round-trip");
-    // PHYS-CONTIG: the first byte, every page boundary, the last byte.
-    const std::uint64_t base = l.pa(va).value;
+    // PHYS-CONTIG first (every page boundary and the last byte, against where
+    // the first byte translates), then LAYOUT: memory that is not physically
+    // contiguous is the more telling finding.
+    const auto first = k_.translate(va);
+    if (!first)
+      return finding(Inv::LAYOUT, {va.value}, "the allocation at " + hex(va.value) + " is not mapped");
+    const std::uint64_t base = first->value;
     auto probe = [&](std::uint64_t off) -> Check {
       const auto t = k_.translate(va + off);
       if (!t || t->value != base + off)
@@ -190,11 +187,18 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
                            hex(base + off));
       return std::nullopt;
     };
-    if (len == 0) return std::nullopt;
-    if (auto c = probe(0)) return c;
-    for (std::uint64_t off = PAGE_SIZE - (va.value & (PAGE_SIZE - 1)); off < len; off += PAGE_SIZE)
-      if (auto c = probe(off)) return c;
-    return probe(len - 1);
+    if (len > 0) {
+      for (std::uint64_t off = PAGE_SIZE - (va.value & (PAGE_SIZE - 1)); off < len; off += PAGE_SIZE)
+        if (auto c = probe(off)) return c;
+      if (auto c = probe(len - 1)) return c;
+    }
+    if (!l.in_direct_map(va) || va.value + len > l.high_memory)
+      return finding(
+          Inv::LAYOUT, {va.value},
+          "a direct-map allocation at " + hex(va.value) + " is outside [PAGE_OFFSET, high_memory)");
+    if (l.va(l.pa(va)) != va || l.pa(va).value != base)
+      return finding(Inv::LAYOUT, {va.value}, "pa/va do not round-trip");
+    return std::nullopt;
   };
   auto guard_after = [&](std::uint64_t end) -> Check {
     if (k_.translate(VirtAddr{end}))
@@ -223,7 +227,9 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
                          "a kmalloc-" + std::to_string(cls) + " object at " + hex(e.va.value) +
                              " is not aligned to " + std::to_string(natural));
       } else {
-        const std::uint64_t align = std::max<std::uint64_t>(e.align, 8);
+        // Alignments are powers of two; a request like 24 means the next one (32).
+        std::uint64_t align = 8;
+        while (align < e.align) align <<= 1;
         if (e.va.value % align != 0)
           return finding(Inv::S_ALIGN, {e.va.value},
                          "an object at " + hex(e.va.value) + " is not aligned to its cache's " +
@@ -232,6 +238,19 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
       const Page& p = mem.page(l.pa(e.va).value >> PAGE_SHIFT);
       if (p.owner != PageOwner::slab && p.owner != PageOwner::large_kmalloc)
         return finding(Inv::S_OBJECT, {e.va.value}, "a live object lies in a frame no slab owns");
+      // The slab layer must know it as a live object starting right here, in
+      // the right cache.
+      const auto ref = k_.slab().object_containing(e.va);
+      if (!ref || ref->offset != 0 || !ref->live)
+        return finding(
+            Inv::S_OBJECT, {e.va.value},
+            "the object at " + hex(e.va.value) + " is not a live object start in its slab" +
+                (ref ? " (offset " + std::to_string(ref->offset) + (ref->live ? ")" : ", free)") : ""));
+      if (e.kind == EntryKind::object && ref->cache != e.cache)
+        return finding(Inv::S_OBJECT, {e.va.value},
+                       "the object at " + hex(e.va.value) + " lies in a slab of cache " +
+                           (ref->cache ? std::string(ref->cache->name()) : std::string("(none)")) +
+                           ", not of the cache it was allocated from");
       return std::nullopt;
     }
     case EntryKind::vmalloc: {
@@ -454,7 +473,60 @@ Check KernelChecker::zone_account(std::size_t zi) const {
   return std::nullopt;
 }
 
+Check KernelChecker::slab_lists() const {
+  const SlabAllocator& sa = k_.slab();
+  for (std::uint32_t ci = 0; ci < sa.nr_caches(); ++ci) {
+    const KmemCache& c = sa.cache(ci);
+    if (c.is_dead()) continue;
+    std::uint64_t inuse = 0;
+    for (SlabList list : {SlabList::partial, SlabList::full, SlabList::empty}) {
+      for (std::uint32_t sid : sa.slabs_of(c, list)) {
+        const Slab& sl = sa.slab(sid);
+        const auto objs = sl.objects;
+        const auto fl = sa.free_list(sid, objs + 1);
+        const std::string where = "slab " + std::to_string(sid) + " of cache " + std::string(c.name());
+        if (fl.size() > objs)
+          return finding(Inv::S_FREELIST, {sl.head_pfn << PAGE_SHIFT},
+                         where + ": the free list is longer than the slab (a cycle)");
+        std::vector<bool> seen(objs, false);
+        for (std::uint32_t idx : fl) {
+          if (idx >= objs)
+            return finding(Inv::S_FREELIST, {sl.head_pfn << PAGE_SHIFT},
+                           where + ": the free list holds index " + std::to_string(idx) + " of " +
+                               std::to_string(objs) + " objects");
+          if (seen[idx])
+            return finding(Inv::S_FREELIST, {sa.object_address(sid, idx).value},
+                           where + ": object " + std::to_string(idx) + " is on the free list twice");
+          seen[idx] = true;
+          if (sl.live[idx])
+            return finding(Inv::S_FREELIST, {sa.object_address(sid, idx).value},
+                           where + ": live object " + std::to_string(idx) + " is on the free list");
+        }
+        if (fl.size() != objs - sl.inuse)
+          return finding(Inv::S_FREELIST, {sl.head_pfn << PAGE_SHIFT},
+                         where + ": " + std::to_string(fl.size()) + " free objects listed, but " +
+                             std::to_string(sl.inuse) + " of " + std::to_string(objs) +
+                             " are counted in use");
+        const bool right_list = (list == SlabList::full && sl.inuse == objs) ||
+                                (list == SlabList::empty && sl.inuse == 0) ||
+                                (list == SlabList::partial && sl.inuse > 0 && sl.inuse < objs);
+        if (!right_list)
+          return finding(Inv::S_FREELIST, {sl.head_pfn << PAGE_SHIFT},
+                         where + " with " + std::to_string(sl.inuse) + " of " + std::to_string(objs) +
+                             " objects in use is on the wrong list");
+        inuse += sl.inuse;
+      }
+    }
+    if (inuse != c.active_objs())
+      return finding(Inv::S_FREELIST, {},
+                     "cache " + std::string(c.name()) + " counts " + std::to_string(c.active_objs()) +
+                         " active objects but its slabs hold " + std::to_string(inuse));
+  }
+  return std::nullopt;
+}
+
 Check KernelChecker::sweep(const Ledger& ledger) const {
+  if (auto c = slab_lists()) return c;
   for (std::size_t zi = 0; zi < k_.buddy().zones().size(); ++zi) {
     if (auto c = zone_lists(zi)) return c;
     if (auto c = zone_account(zi)) return c;

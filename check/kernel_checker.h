@@ -71,6 +71,9 @@ class KernelChecker {
  private:
   Check zone_lists(std::size_t zi) const;
   Check zone_account(std::size_t zi) const;
+  /// S-FREELIST: every slab's free list is acyclic, in range, counted, and
+  /// the slab sits on the list its use says.
+  Check slab_lists() const;
 
   const Kernel& k_;
   std::vector<std::pair<std::uint64_t, unsigned>> boot_blocks_;

@@ -7,16 +7,13 @@
 #include <map>
 
 #include "alloc/fault.h"
+#include "alloc/format.h"
 #include "check/kernel_checker.h"
 
 namespace kmf {
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
+using detail::hex;
 
 struct Block {
   std::uintptr_t addr = 0;

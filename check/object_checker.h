@@ -6,6 +6,10 @@
 //   INTEGRITY   stamps written at allocation read back at free     O(size)
 //   NO-LEAK     after freeing everything and release(), the subject
 //               holds nothing from its upstream                    O(1)
+//
+// Kept for its users; ops/generic_executor.h runs these checks and the rest
+// of the generic catalog (ALIGNMENT there where S-ALIGN is here) on object,
+// page, virtual and arena subjects from generic programs.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// fuzz_kernel.cpp — the fuzz_kernel target: every allocator together, with misuse ops, atomic context and fault injection.
+// fuzz_kernel.cpp — the fuzz_kernel target: every allocator together, with misuse ops, atomic context and
+// fault injection.
 #include "fuzz/fuzz_target.h"
 
 namespace kmf::fuzz {

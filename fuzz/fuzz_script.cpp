@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string printed = kmf::print_kmf(parsed.program());
   const kmf::ParseResult again = kmf::parse_kmf(printed, "printed.kmf");
   if (!again.ok() || !(again.program() == parsed.program())) {
-    std::fprintf(stderr, "==kmemfuzz== fuzz_script: parse(print(p)) != p\n--- input ---\n%.*s\n--- printed ---\n%s\n",
+    std::fprintf(stderr,
+                 "==kmemfuzz== fuzz_script: parse(print(p)) != p\n--- input ---\n%.*s\n--- printed ---\n%s\n",
                  static_cast<int>(size), reinterpret_cast<const char*>(data), printed.c_str());
     std::abort();
   }

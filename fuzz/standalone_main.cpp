@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s: cannot read\n", f.c_str());
       return 2;
     }
-    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                          std::istreambuf_iterator<char>());
     std::fprintf(stderr, "Running: %s (%zu bytes)\n", f.c_str(), bytes.size());
     LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
     ++ran;

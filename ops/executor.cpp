@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "alloc/format.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 #include "check/kernel_checker.h"
@@ -29,11 +30,7 @@ std::string print_kmf(const Program& program);  // ops/kmf_text.h
 
 namespace {
 
-  std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
+using detail::hex;
 
 /// A physical address as the kernel prints it: 8 digits on i386.
 std::string phys_hex(std::uint64_t v) {
@@ -62,6 +59,7 @@ class Runner {
       reports_at_op_start_ = k_.reports().size();
       trace_suffix_.clear();
       Check c = std::visit([&](const auto& op) { return handle(op); }, prog_.ops[i]);
+      if (opt_.after_op) opt_.after_op(k_, i);
       if (!c) c = accept_debug_reports();
       if (!c && opt_.level == CheckLevel::full) c = chk_.sweep(ledger_);
       last_op_reports_.assign(k_.reports().begin() + static_cast<std::ptrdiff_t>(reports_at_op_start_),
@@ -76,6 +74,7 @@ class Runner {
     }
     op_index_ = prog_.ops.size();
     k_.set_atomic(false);
+    atomic_ = false;
     k_.fail_page_alloc().disable();
     k_.failslab().disable();
     if (opt_.before_teardown) opt_.before_teardown(k_);
@@ -116,7 +115,7 @@ class Runner {
   Check no_report() {
     for (std::size_t i = reports_at_op_start_; i < k_.reports().size(); ++i) {
       const Report& r = k_.reports()[i];
-            if (scribbled_ && (r.kind == ReportKind::redzone || r.kind == ReportKind::poison)) continue;
+      if (scribbled_ && (r.kind == ReportKind::redzone || r.kind == ReportKind::poison)) continue;
       if (scribbled_ && r.kind == ReportKind::page_fault) continue;
       return fail(
           Inv::MISUSE, {r.addr},
@@ -158,7 +157,7 @@ class Runner {
     return std::nullopt;
   }
 
-  bool sleeping_in_atomic(gfp_t gfp) const { return k_.in_atomic() && (gfp & GFP_DIRECT_RECLAIM); }
+  bool sleeping_in_atomic(gfp_t gfp) const { return atomic_ && (gfp & GFP_DIRECT_RECLAIM); }
 
   // ---- stamps (INTEGRITY) and zero checks (ZERO) ------------------------------------------
 
@@ -187,7 +186,7 @@ class Runner {
     return write ? k_.write(e.va + off, buf) : k_.read(e.va + off, buf);
   }
 
-    /// What byte `off` of `e` must hold: the last program write covering it,
+  /// What byte `off` of `e` must hold: the last program write covering it,
   /// else the stamp covering it; nullopt where the content is undefined.
   static std::optional<std::uint8_t> expected_byte(const Entry& e, std::uint64_t off) {
     for (auto it = e.writes.rbegin(); it != e.writes.rend(); ++it)
@@ -220,12 +219,22 @@ class Runner {
   Check verify_stamps(Slot s) {
     Entry& e = slot(s);
     if (scribbled_) return std::nullopt;  // a misuse write may have hit anything
-    for (auto [off, len] : stamp_ranges(e.size, e.va.value)) {
+    // Walk the stamped segments (each knows its stamp) — or, for zeroed
+    // memory, the sample ranges — and let program writes override: O(bytes)
+    // per segment plus O(writes) per byte, writes being few.
+    std::vector<Entry::Stamp> ranges = e.stamps;
+    if (ranges.empty())
+      for (auto [off, len] : stamp_ranges(e.size, e.va.value)) ranges.push_back({off, len, UINT32_MAX});
+    for (const Entry::Stamp& seg : ranges) {
+      const std::uint64_t off = seg.offset, len = seg.length;
       buf_.resize(len);
       if (!access(e, off, buf_, false))
         return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
-            for (std::uint64_t i = 0; i < len; ++i) {
-        const auto want_or = expected_byte(e, off + i);
+      for (std::uint64_t i = 0; i < len; ++i) {
+        std::optional<std::uint8_t> want_or;
+        for (auto it = e.writes.rbegin(); it != e.writes.rend() && !want_or; ++it)
+          if (off + i >= it->offset && off + i < it->offset + it->length) want_or = it->byte;
+        if (!want_or && seg.id != UINT32_MAX) want_or = stamp_byte(seg.id, off + i);
         if (!want_or) continue;
         const std::uint8_t want = *want_or;
         if (std::to_integer<std::uint8_t>(buf_[i]) != want)
@@ -297,7 +306,7 @@ class Runner {
   }
 
   /// A new live entry: overlap, per-entry invariants, zero check, stamps.
-    Check admit(Slot s, bool fresh = true) {
+  Check admit(Slot s, bool fresh = true) {
     Entry& e = slot(s);
     e.bound = true;
     e.live = true;
@@ -308,7 +317,7 @@ class Runner {
         if (auto c = chk_.entry(ledger_, s)) return c;
       }
       index(s);
-            if (fresh) {
+      if (fresh) {
         if (e.zeroed)
           if (auto c = verify_zero(s)) return c;
         stamp(e);
@@ -328,12 +337,14 @@ class Runner {
       case EntryKind::free_pages:
       case EntryKind::kmalloc:
       case EntryKind::object:
-                        trace_suffix_ = " -> " + hex(e.va.value) + " (phys " + phys_hex(k_.layout().pa(e.va).value);
+        trace_suffix_ = " -> " + hex(e.va.value) + " (phys " + phys_hex(k_.layout().pa(e.va).value);
         if (is_slab_kind(e.kind)) {
           // The owner, as slabinfo names it: size-128, kmalloc-64, foo.
           const auto ref = k_.slab().object_containing(e.va);
-                    if (ref && ref->cache) trace_suffix_ += ", " + std::string(ref->cache->name());
-          else trace_suffix_ += ", page allocator, " + std::to_string(e.span) + " bytes";
+          if (ref && ref->cache)
+            trace_suffix_ += ", " + std::string(ref->cache->name());
+          else
+            trace_suffix_ += ", page allocator, " + std::to_string(e.span) + " bytes";
         } else {
           trace_suffix_ += ", order " + std::to_string(e.order);
         }
@@ -385,10 +396,10 @@ class Runner {
     if (auto c = no_report()) return c;
     if (opt_.level != CheckLevel::none)
       if (auto c = chk_.after_release(e)) return c;
-        return std::nullopt;
+    return std::nullopt;
   }
 
-    /// A use-after-free scribble is noticed when the object is handed out
+  /// A use-after-free scribble is noticed when the object is handed out
   /// again or its slab is released: any poison or red-zone report clears the
   /// freed objects waiting to be noticed.
   Check accept_debug_reports() {
@@ -414,7 +425,7 @@ class Runner {
     const Fingerprint before = chk_.fingerprint();
     const std::uint64_t f0 = faults();
     const std::vector<Zone> pre = chk_.zones();
-        // Linux rejects order > MAX_PAGE_ORDER before it checks the context.
+    // Linux rejects order > MAX_PAGE_ORDER before it checks the context.
     const bool misuse_sleep = sleeping_in_atomic(gfp) && order <= MAX_PAGE_ORDER;
     Pfn pfn = Pfn::none();
     VirtAddr va{0};
@@ -471,7 +482,7 @@ class Runner {
       return misuse(before, {ReportKind::invalid_free, ReportKind::bad_page, ReportKind::bad_order},
                     "free_pages of memory that get_free_pages did not return");
     }
-        if (!e.live) {
+    if (!e.live) {
       if (reused(op.src)) return skip("its memory was reused");
       // The frame may since have gone to the kernel itself (a page table, a
       // slab, a vmalloc page): then it is "not yours" rather than "free".
@@ -506,7 +517,7 @@ class Runner {
                         std::to_string(k_.kmalloc_max_size()));
       return clean_failure(before, f0);
     }
-        if (!va) return clean_failure(before, f0);
+    if (!va) return clean_failure(before, f0);
     if (faults() != f0) return fail(Inv::FAULT, {va.value}, "an injected failure did not return null");
     Entry& e = slot(dst);
     if (kind == EntryKind::kmalloc && size == 0 && va.value == 16 &&
@@ -517,7 +528,8 @@ class Runner {
       e.zero_size_ptr = true;
       e.bound = e.live = true;
       trace_suffix_ = " -> ZERO_SIZE_PTR";
-      if (chk_.fingerprint() != before) return fail(Inv::MISUSE, {va.value}, "kmalloc(0) changed allocator state");
+      if (chk_.fingerprint() != before)
+        return fail(Inv::MISUSE, {va.value}, "kmalloc(0) changed allocator state");
       return std::nullopt;
     }
     e.kind = kind;
@@ -561,12 +573,13 @@ class Runner {
     old.live = false;
     unindex(op.src);
     if (auto c = no_report()) return c;
-        std::vector<std::byte> got(keep);
+    std::vector<std::byte> got(keep);
     if (!k_.read(va, got)) return fail(Inv::INTEGRITY, {va.value}, "the reallocated object cannot be read");
-        if (!scribbled_)
+    if (!scribbled_)
       for (auto [off, len] : stamp_ranges(moved.size, moved.va.value))
         for (std::uint64_t i = off; i < off + len && i < keep; ++i)
-          if (const auto want = expected_byte(moved, i); want && std::to_integer<std::uint8_t>(got[i]) != *want)
+          if (const auto want = expected_byte(moved, i);
+              want && std::to_integer<std::uint8_t>(got[i]) != *want)
             return fail(Inv::INTEGRITY, {va.value + i},
                         "krealloc did not keep byte " + std::to_string(i) + " of " + name(op.src));
     Entry& e = slot(op.dst);
@@ -574,7 +587,7 @@ class Runner {
     e.va = va;
     e.size = op.size;
     e.gfp = op.gfp;
-            e.span = k_.ksize(va);
+    e.span = k_.ksize(va);
     e.kept_in_place = va == moved.va;
     // The prefix carries the old content (and what it should be); the rest is new.
     e.id = 0;
@@ -588,7 +601,7 @@ class Runner {
   }
 
   /// Frees of slab memory through kfree or kmem_cache_free.
-    Check slab_free(Slot src, std::uint64_t offset, bool via_kfree, Slot cache) {
+  Check slab_free(Slot src, std::uint64_t offset, bool via_kfree, Slot cache) {
     Entry& e = slot(src);
     if (!e.bound) return skip("the allocation failed");
     if (e.zero_size_ptr) {
@@ -616,8 +629,15 @@ class Runner {
       return misuse(before, {ReportKind::invalid_free, ReportKind::wrong_cache, ReportKind::bad_address},
                     "kmem_cache_free of memory the cache did not return");
     }
-    if (!e.live) {
+        if (!e.live) {
+      // Once the object's slab went back to the page allocator the slab layer
+      // cannot tell a double free from a wild pointer: either report is right.
+      const PageOwner owner = k_.mem().page(k_.layout().pa(e.va).value >> PAGE_SHIFT).owner;
+      const bool slab_gone = owner != PageOwner::slab && owner != PageOwner::large_kmalloc;
       call();
+      if (slab_gone)
+        return misuse(before, {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page},
+                      "a double free after the object's slab was released");
       return misuse(before, {ReportKind::double_free}, "a double free");
     }
     if (offset != 0) {
@@ -627,20 +647,21 @@ class Runner {
     const bool right_api =
         via_kfree ? e.kind == EntryKind::kmalloc : (e.kind == EntryKind::object && e.cache_slot == cache);
     if (!via_kfree && !slot(cache).live) return skip("the cache was destroyed");
-    if (!right_api) {
+        if (!right_api) {
       // kfree of a kmem_cache object is legal in modern kernels; anything
-      // else names the wrong cache.
-      call();
-      if (new_reports() == 0 && via_kfree) {
+      // else names the wrong cache. The stamps are read before the call: a
+      // successful free poisons the object (found by fuzz_kernel).
+      const bool may_be_valid = via_kfree && e.kind == EntryKind::object;
+      if (may_be_valid)
         if (auto c = verify_stamps(src)) return c;
-        return released(src);
-      }
+      call();
+      if (new_reports() == 0 && may_be_valid) return released(src);
       return misuse(before, {ReportKind::wrong_cache, ReportKind::invalid_free}, "a free to the wrong cache");
     }
     if (auto c = verify_stamps(src)) return c;
     const bool corrupted = e.corrupted;
     call();
-        if (corrupted) {
+    if (corrupted) {
       // The red zone was overwritten: slab_debug must say so now, and (like
       // SLUB's "Object not freed") keep the object. Repair what was
       // scribbled past the object with the active red-zone byte and free it
@@ -652,8 +673,8 @@ class Runner {
         return fail(Inv::DEBUG_DETECT, {e.va.value},
                     name(src) + " was written past its end, and slab_debug did not notice when it was freed");
       trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
-      for (const Entry::Write& w : e.scribbles) {
-        const std::uint64_t lo = std::max(w.offset, e.span);
+            for (const Entry::Write& w : e.scribbles) {
+        const std::uint64_t lo = std::max(w.offset, k_.slab().object_containing(e.va)->cache->object_size());
         if (lo >= w.offset + w.length) continue;
         buf_.assign(w.offset + w.length - lo, std::byte{0xcc});
         k_.write(e.va + lo, buf_);
@@ -665,8 +686,8 @@ class Runner {
       call();
       if (k_.reports().size() != mark)
         return fail(Inv::DEBUG_DETECT, {e.va.value},
-                    "freeing " + name(src) + " after its red zone was repaired still reported: " +
-                        k_.reports().back().message);
+                    "freeing " + name(src) +
+                        " after its red zone was repaired still reported: " + k_.reports().back().message);
       e.live = false;
       unindex(src);
       return std::nullopt;
@@ -688,10 +709,10 @@ class Runner {
     return slab_free(op.src, op.offset, true, NO_SLOT);
   }
 
-    Check handle(const CacheCreateOp& op) {
+  Check handle(const CacheCreateOp& op) {
     const Fingerprint before = chk_.fingerprint();
     KmemCache* c = k_.kmem_cache_create(op.name, op.size, op.align, op.flags);
-    if (k_.in_atomic()) {
+    if (atomic_) {
       if (c) return fail(Inv::MISUSE, {}, "kmem_cache_create in atomic context succeeded");
       return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_create in atomic context");
     }
@@ -731,7 +752,7 @@ class Runner {
     Entry& c = slot(op.cache);
     if (!c.bound || c.kind != EntryKind::cache) return skip("not a cache");
     const Fingerprint before = chk_.fingerprint();
-        if (!c.live) {
+    if (!c.live) {
       k_.kmem_cache_destroy(c.cache);
       return misuse(before, {ReportKind::double_free, ReportKind::invalid_free, ReportKind::sleep_in_atomic},
                     "a second kmem_cache_destroy");
@@ -740,8 +761,8 @@ class Runner {
     for (std::size_t s = 0; s < ledger_.size(); ++s)
       has_live |=
           ledger_[s].live && ledger_[s].kind == EntryKind::object && ledger_[s].cache_slot == op.cache;
-        k_.kmem_cache_destroy(c.cache);
-    if (k_.in_atomic()) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_destroy in atomic context");
+    k_.kmem_cache_destroy(c.cache);
+    if (atomic_) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_destroy in atomic context");
     if (has_live) return misuse(before, {ReportKind::cache_leak}, "kmem_cache_destroy with live objects");
     c.live = false;
     return no_report();
@@ -750,9 +771,9 @@ class Runner {
   Check handle(const CacheShrinkOp& op) {
     Entry& c = slot(op.cache);
     if (!c.live || c.kind != EntryKind::cache) return skip("the cache is not live");
-        const Fingerprint before = chk_.fingerprint();
+    const Fingerprint before = chk_.fingerprint();
     k_.kmem_cache_shrink(c.cache);
-    if (k_.in_atomic()) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_shrink in atomic context");
+    if (atomic_) return misuse(before, {ReportKind::sleep_in_atomic}, "kmem_cache_shrink in atomic context");
     return no_report();
   }
 
@@ -762,7 +783,7 @@ class Runner {
     const Fingerprint before = chk_.fingerprint();
     const std::uint64_t f0 = faults();
     const VirtAddr va = op.zeroed ? k_.vzalloc(op.size) : k_.vmalloc(op.size);
-    if (k_.in_atomic()) {
+    if (atomic_) {
       if (va) return fail(Inv::MISUSE, {va.value}, "vmalloc in atomic context succeeded");
       return misuse(before, {ReportKind::sleep_in_atomic}, "vmalloc in atomic context");
     }
@@ -899,17 +920,26 @@ class Runner {
         // A deliberate bad write (overflow, use after free). The slab's
         // debug checks must notice it on a slab object (DEBUG-DETECT);
         // payload integrity is no longer judged (the write may hit anything).
-                if (!e.live && reused(op.src)) return skip("its memory was reused");
-        if (e.zero_size_ptr) return skip("ZERO_SIZE_PTR owns no memory");
-        const bool outside = !e.live || op.offset + len > e.span;
-        if (e.kind == EntryKind::pages) access(e, op.offset, buf_, true);
-        else k_.write(e.va + op.offset, buf_);
+                // Scribbles model the bugs slab_debug exists for, so they stay on one
+        // slab object: past its end only into its own red zone, after free
+        // only inside the (poisoned) object. Anything wider would land in a
+        // neighbour, a page table or another owner (found by fuzz_kernel).
+        if (!is_slab_kind(e.kind) || e.zero_size_ptr) return skip("only slab objects are scribbled on");
+        if (!e.live && reused(op.src)) return skip("its memory was reused");
+        const auto ref = k_.slab().object_containing(e.va);
+        if (!ref || !ref->cache || ref->start != e.va || ref->live != e.live)
+          return skip("the object's slab is gone");
+        const CacheGeometry& g = ref->cache->geometry();
+        const std::uint64_t room = e.live ? g.size : g.object_size;
+        if (op.offset >= room) return skip("beyond the object's stride");
+        const std::uint64_t n = std::min<std::uint64_t>(len, room - op.offset);
+        buf_.resize(n);
+        k_.write(e.va + op.offset, buf_);
         scribbled_ = true;
-        // Only slab objects with red zones and poison can notice: kmalloc
-        // objects below 64 KiB (the largest class has no red zone).
-        if (outside && k_.config().slab_debug && e.kind == EntryKind::kmalloc && e.span < 64 * KiB) {
+        const bool noticed = e.live ? (op.offset + n > g.object_size && g.red_zone) : g.poison;
+        if (noticed) {
           e.corrupted = true;
-          if (e.live) e.scribbles.push_back({op.offset, len, op.byte});
+          if (e.live) e.scribbles.push_back({op.offset, n, op.byte});
           pending_debug_ = true;
         }
         return std::nullopt;
@@ -922,6 +952,7 @@ class Runner {
 
   Check handle(const AtomicOp& op) {
     k_.set_atomic(op.on);
+    atomic_ = op.on;  // the program's view: what the subject must be told
     return std::nullopt;
   }
 
@@ -1086,7 +1117,7 @@ class Runner {
       e.live = false;
       if (auto c = no_report()) return c;
     }
-        // Releasing the empty slabs checks every free object once more.
+    // Releasing the empty slabs checks every free object once more.
     reports_at_op_start_ = k_.reports().size();
     k_.drop_slab();
     if (auto c = accept_debug_reports()) return c;
@@ -1112,6 +1143,7 @@ class Runner {
   std::size_t reports_at_op_start_ = 0;
   std::uint32_t next_id_ = 0;
   bool scribbled_ = false;
+  bool atomic_ = false;
   bool pending_debug_ = false;
 };
 

@@ -32,6 +32,9 @@ struct ExecOptions {
   /// Called once the fresh machine has booted, before the first op: tests use
   /// it to plant a bug (`*_for_testing` hooks) and show that checks fire.
   std::function<void(Kernel&)> after_boot = {};
+  /// Called after each op ran, before it is checked (tests corrupt state here
+  /// to show a check fires at that op).
+  std::function<void(Kernel&, std::size_t op_index)> after_op = {};
   /// Called after the last op, before teardown (for `kmemfuzz proc`).
   std::function<void(const Kernel&)> before_teardown = {};
 };

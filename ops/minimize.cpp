@@ -75,14 +75,16 @@ Program subprogram(const Program& p, const std::vector<std::size_t>& keep) {
     bool ok = true;
     for_each_ref(op, [&](Slot& s) {
       if (s == NO_SLOT) return;
-      if (s < 0 || static_cast<std::size_t>(s) >= remap.size() || remap[static_cast<std::size_t>(s)] == NO_SLOT)
+      if (s < 0 || static_cast<std::size_t>(s) >= remap.size() ||
+          remap[static_cast<std::size_t>(s)] == NO_SLOT)
         ok = false;
       else
         s = remap[static_cast<std::size_t>(s)];
     });
     if (!ok) continue;
     const Slot old = op_dst(op);
-    const Slot now = out.add(std::move(op), old == NO_SLOT ? std::string() : p.names[static_cast<std::size_t>(old)]);
+    const Slot now =
+        out.add(std::move(op), old == NO_SLOT ? std::string() : p.names[static_cast<std::size_t>(old)]);
     if (old != NO_SLOT) remap[static_cast<std::size_t>(old)] = now;
   }
   return out;

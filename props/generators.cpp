@@ -8,7 +8,6 @@
 
 namespace kmf {
 
-
 void showValue(const Program& program, std::ostream& os) {
   os << "\n# counterexample as a .kmf script (save it and run `kmemfuzz run FILE`):\n" << print_kmf(program);
 }

@@ -38,8 +38,8 @@ struct BadInput {
 bool is_script(const fs::path& p) { return p.extension() == ".kmf"; }
 
 /// Reads and parses/decodes a file, or throws BadInput with a precise message.
-/// Binary inputs decode with `target`'s op families, as that fuzz target
-/// decoded them (a fuzz_buddy crash file means something else to fuzz_kernel).
+/// Binary inputs decode with the op families of `target` (a fuzz target's
+/// crash decodes as that target decoded it).
 Program load(const std::string& name, const std::string& target = "fuzz_kernel") {
   const fs::path p(name);
   std::error_code ec;
@@ -110,18 +110,11 @@ CheckLevel parse_level(const std::string& s) {
 }
 
 struct RunFlags {
+  std::string target = "fuzz_kernel";
   bool verbose = false;
   bool json = false;
   std::string level = "incremental";
-  std::string target = "fuzz_kernel";
 };
-
-/// The --target option: whose op families a binary input's bytes use.
-void add_target_option(CLI::App* sub, std::string& target) {
-  sub->add_option("--target", target,
-                  "for binary inputs: the fuzz target that made them (default fuzz_kernel)")
-      ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
-}
 
 /// run / replay: returns the exit code for one file.
 int run_one(const std::string& file, const RunFlags& f, bool replay) {
@@ -188,7 +181,8 @@ int main(int argc, char** argv) {
     sub->add_flag("--json", flags.json, "print one JSON verdict per file");
     sub->add_option("--check", flags.level, "checking: none | incremental | full (a sweep after every op)")
         ->check(CLI::IsMember({"none", "incremental", "full"}));
-    add_target_option(sub, flags.target);
+    sub->add_option("--target", flags.target, "decode binary inputs as this fuzz target does (default fuzz_kernel)")
+        ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
   };
   CLI::App* run = app.add_subcommand("run", "run programs under the checker");
   add_run_options(run);
@@ -203,13 +197,15 @@ int main(int argc, char** argv) {
   convert->add_option("FILE", in, "input")->required();
   convert->add_option("-o,--output", out, "output file (default: standard output)");
   convert->add_flag("--to-binary", to_binary, "encode a .kmf script as a binary fuzz input");
-  add_target_option(convert, target);
+  convert->add_option("--target", target, "the fuzz target whose op families the bytes use")
+      ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
 
   CLI::App* minimize_cmd =
       app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
   minimize_cmd->add_option("FILE", in, "a failing program")->required();
   minimize_cmd->add_option("-o,--output", out, "where to write the minimized .kmf script")->required();
-  add_target_option(minimize_cmd, target);
+  minimize_cmd->add_option("--target", target, "decode a binary input as this fuzz target does")
+      ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
 
   std::string what;
   CLI::App* proc = app.add_subcommand("proc", "print a /proc file after FILE's last op (before teardown)");
@@ -217,7 +213,6 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"buddyinfo", "slabinfo", "vmallocinfo", "meminfo"}));
   proc->add_option("FILE", in, "a program")->required();
-  add_target_option(proc, target);
 
   try {
     app.parse(argc, argv);
@@ -269,7 +264,7 @@ int main(int argc, char** argv) {
   }
   if (proc->parsed()) {
     return with_bad_input_guard([&] {
-      const Program p = load(in, target);
+      const Program p = load(in);
       std::string text;
       ExecOptions opt;
       opt.before_teardown = [&](const Kernel& k) {

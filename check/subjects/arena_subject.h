@@ -1,0 +1,79 @@
+// arena_subject.h — the generic interface for arena allocators: one
+// caller-given arena [base, base + size), carved into blocks (TLSF, a
+// first-fit heap, a buddy over a static buffer, gen_pool, an RTOS heap).
+//
+//   base                                                      base + size    capacity
+//   [meta][b0 ][ free ][b1   ][  free      ][b2][ free        )..............)
+//    ^ CAP_METADATA     ^ walk() reports b0, b1, b2           ^ resize() moves this end
+//
+//   required   init(base, size, align), alloc(size, align) → host pointer | nullptr, free(p)
+//   optional   CAP_ALIGN        alloc with an alignment above the arena's (else align is 0)
+//              CAP_REALLOC      realloc(p, size): the common prefix kept; nullptr leaves p live
+//              CAP_USABLE_SIZE  usable_size(p)
+//              CAP_RESIZE       resize(new_size): grow into [size, new_size) or shrink
+//              CAP_CAN_SHRINK   can_shrink(new_size): would resize(new_size) succeed?
+//              CAP_IS_EMPTY     is_empty(): no live block and no reservation
+//              CAP_WALK         walk(visit): every live block once, with its usable size
+//              CAP_RESERVE      reserve(p, size): the caller keeps [p, p + size) forever
+//              CAP_METADATA     metadata(visit): the allocator's own ranges inside the arena
+//              CAP_STALE_FREE   free of a freed pointer is detected or ignored
+//   model      fit_model() makes NO-SPURIOUS-FAILURE and RESIZE's "must succeed" exact
+//
+// The harness owns the memory: it allocates `capacity` bytes (the largest
+// arena the geometry allows), zero-fills them, passes the base to init, and
+// zero-fills what a shrink gives back. Invariants: IN-BOUNDS, ALIGNMENT,
+// NO-OVERLAP, INTEGRITY, USABLE-SIZE, NO-SPURIOUS-FAILURE, RESIZE, WALK,
+// EMPTY, STALE-FREE, NO-LEAK.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "check/fit_model.h"
+#include "check/subjects/capabilities.h"
+
+namespace kmf {
+
+/// The arenas an adapter accepts; the decoder, the generators and the
+/// executor keep every arena_init and resize inside it.
+struct ArenaGeometry {
+  std::uint64_t min_size = 256;       ///< smallest arena (inclusive)
+  std::uint64_t max_size = 64 << 10;  ///< largest arena (inclusive): the harness's capacity
+  std::uint64_t size_granule = 16;    ///< arena sizes are multiples of this
+  std::uint64_t base_align = 16;      ///< the harness aligns the base to this (a power of two)
+  std::uint64_t min_align = 16;       ///< arena_init alignments, powers of two (inclusive)
+  std::uint64_t max_align = 16;
+  friend bool operator==(const ArenaGeometry&, const ArenaGeometry&) = default;
+};
+
+class ArenaSubject {
+ public:
+  using BlockVisitor = std::function<void(const void* p, std::size_t size)>;
+
+  virtual ~ArenaSubject() = default;
+  virtual std::string_view name() const = 0;
+  virtual Caps capabilities() const = 0;
+  virtual ArenaGeometry geometry() const { return {}; }
+  virtual FitModel fit_model() const { return {}; }
+
+  /// Takes [base, base + size); every block is aligned to `align` unless
+  /// asked for more. False: the arena is refused (a violation when the
+  /// arena is inside geometry()).
+  virtual bool init(void* base, std::size_t size, std::size_t align) = 0;
+  /// `align`: 0 for the arena's alignment; above it only with CAP_ALIGN.
+  virtual void* alloc(std::size_t size, std::size_t align) = 0;
+  virtual void free(void* p) = 0;
+
+  virtual void* realloc(void* /*p*/, std::size_t /*size*/) { return nullptr; }
+  virtual std::size_t usable_size(const void* /*p*/) const { return 0; }
+  virtual bool resize(std::size_t /*new_size*/) { return false; }
+  virtual bool can_shrink(std::size_t /*new_size*/) const { return false; }
+  virtual bool is_empty() const { return false; }
+  virtual void walk(const BlockVisitor& /*visit*/) const {}
+  virtual bool reserve(void* /*p*/, std::size_t /*size*/) { return false; }
+  virtual void metadata(const BlockVisitor& /*visit*/) const {}
+};
+
+}  // namespace kmf

@@ -1,0 +1,965 @@
+// generic_executor.cpp — one Run per program: the shared ledger and oracles,
+// then one runner per subject kind.
+#include "ops/generic_executor.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <new>
+#include <set>
+#include <span>
+#include <unordered_map>
+
+#include "check/fit_model.h"
+#include "check/kernel_checker.h"  // stamp_byte
+#include "ops/generic_text.h"
+
+namespace kmf {
+namespace {
+
+std::string hex(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+  return buf;
+}
+
+std::uint64_t round_up(std::uint64_t v, std::uint64_t g) { return g <= 1 ? v : (v + g - 1) / g * g; }
+
+std::uint64_t addr_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+void* ptr_of(std::uint64_t a) { return reinterpret_cast<void*>(static_cast<std::uintptr_t>(a)); }
+
+/// Zero-filled host memory for an arena, from mmap: pages nobody touches
+/// cost nothing, so a large max_size costs only what a program uses.
+class Mapping {
+ public:
+  explicit Mapping(std::size_t bytes) : bytes_(bytes) {
+    void* p =
+        ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    data_ = static_cast<std::byte*>(p);
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() { ::munmap(data_, bytes_); }
+  std::byte* data() const { return data_; }
+
+  /// Zeroes [a, a + n): whole pages are dropped (they read back as zero).
+  static void zero(std::uint64_t a, std::uint64_t n) {
+    const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t lo = round_up(a, page), hi = (a + n) / page * page;
+    if (lo >= hi) {
+      std::memset(ptr_of(a), 0, n);
+      return;
+    }
+    std::memset(ptr_of(a), 0, lo - a);
+    ::madvise(ptr_of(lo), hi - lo, MADV_DONTNEED);
+    std::memset(ptr_of(hi), 0, a + n - hi);
+  }
+
+ private:
+  std::size_t bytes_;
+  std::byte* data_ = nullptr;
+};
+
+enum class State : std::uint8_t { unbound, null, live, freed };
+
+struct Rec {
+  State state = State::unbound;
+  std::uint64_t addr = 0;
+  std::uint64_t size = 0;  ///< requested bytes (stamped)
+  std::uint64_t span = 0;  ///< bytes the block owns for NO-OVERLAP (≥ 1)
+  std::uint64_t align = 0;
+  std::optional<std::uint64_t> usable;
+  std::uint32_t id = 0;
+  unsigned order = 0;  ///< page subjects
+};
+
+/// A live range: slot `index`, or reservation `index` when `reserve`.
+struct Ref {
+  bool reserve = false;
+  std::size_t index = 0;
+};
+
+// ---- the shared run ---------------------------------------------------------------------
+
+class Run {
+ public:
+  Run(const GenericProgram& p, const GenericExecOptions& o, std::string_view subject)
+      : p_(p), opt_(o), subject_(subject), recs_(p.nr_slots()) {}
+  virtual ~Run() = default;
+
+  GenericResult finish() { return std::move(result_); }
+
+  /// Runs every op, then the teardown; stops at the first violation.
+  void run_all() {
+    if (!setup()) return;
+    for (op_index_ = 0; op_index_ < p_.ops.size(); ++op_index_) {
+      const GenericOp& op = p_.ops[op_index_];
+      op_text_ = print_generic_op(op, p_);
+      note_.clear();
+      if (!run_op(op) || !after_op()) return;
+      if (opt_.trace) result_.trace.push_back(std::to_string(op_index_) + ": " + op_text_ + note_);
+    }
+    op_index_ = p_.ops.size();
+    op_text_.clear();
+    note_.clear();
+    teardown();
+    if (opt_.trace && result_.ok()) result_.trace.push_back("teardown: ok" + note_);
+  }
+
+ protected:
+  virtual bool setup() { return true; }
+  virtual bool run_op(const GenericOp& op) = 0;
+  virtual bool after_op() { return true; }
+  virtual void teardown() = 0;
+  /// Memory access for stamps; host-memory subjects use the address itself.
+  virtual bool can_touch() const { return true; }
+  virtual bool write_mem(std::uint64_t addr, std::span<const std::byte> in) {
+    std::memcpy(ptr_of(addr), in.data(), in.size());
+    return true;
+  }
+  virtual bool read_mem(std::uint64_t addr, std::span<std::byte> out) {
+    std::memcpy(out.data(), ptr_of(addr), out.size());
+    return true;
+  }
+
+  // ---- verdicts --------------------------------------------------------------------------
+  bool fail(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
+    if (stale_op_ && (id == Inv::NO_OVERLAP || id == Inv::INTEGRITY)) {
+      text += " — after the double free at op " + std::to_string(*stale_op_) + " (`" + stale_text_ + "`)";
+      id = Inv::STALE_FREE;
+    }
+    for (std::uint64_t& a : addrs) a -= origin_;
+    result_.violation =
+        Violation{id, op_index_, op_text_, std::move(addrs), std::string(subject_) + ": " + text};
+    if (opt_.trace)
+      result_.trace.push_back(std::to_string(op_index_) + ": " + op_text_ + note_ + "  <-- violation");
+    return false;
+  }
+  void note(const std::string& s) { note_ += "  " + s; }
+  /// An op that does nothing here (the trace says why); the run goes on.
+  bool skip(const std::string& why) {
+    note("(" + why + ": skipped)");
+    return true;
+  }
+  /// An op whose binding got no block (failed, or skipped): later ops naming it are skipped.
+  bool no_block(Slot dst, const std::string& why) {
+    bind_null(dst);
+    note(why);
+    return true;
+  }
+  /// An address for messages: arenas print offsets from their base, so a
+  /// report reads the same on every run.
+  std::string at(std::uint64_t a) const {
+    if (!origin_) return hex(a);
+    return a >= origin_ ? "base+" + hex(a - origin_) : "base-" + hex(origin_ - a);
+  }
+  std::string name(Slot s) const { return p_.names[static_cast<std::size_t>(s)]; }
+  std::string describe(const Ref& r) const {
+    const Rec& b = rec(r);
+    return (r.reserve ? "reservation" : "block " + name(static_cast<Slot>(r.index))) + " [" + at(b.addr) +
+           ", +" + std::to_string(b.span) + ")";
+  }
+
+  // ---- the ledger -------------------------------------------------------------------------
+  Rec& rec(const Ref& r) { return r.reserve ? reserves_[r.index] : recs_[r.index]; }
+  const Rec& rec(const Ref& r) const { return r.reserve ? reserves_[r.index] : recs_[r.index]; }
+  Rec& slot(Slot s) { return recs_[static_cast<std::size_t>(s)]; }
+
+  /// The live range overlapping [lo, hi), if any (live ranges are disjoint).
+  std::optional<Ref> overlapping(std::uint64_t lo, std::uint64_t hi) const {
+    auto it = live_.lower_bound(hi);
+    if (it == live_.begin()) return std::nullopt;
+    --it;
+    const Rec& b = rec(it->second);
+    if (b.addr + b.span > lo) return it->second;
+    return std::nullopt;
+  }
+  std::optional<Ref> starting_at(std::uint64_t a) const {
+    const auto it = live_.find(a);
+    return it == live_.end() ? std::nullopt : std::optional<Ref>(it->second);
+  }
+  void bind(Slot s, Rec b) {
+    b.state = State::live;
+    b.id = next_id_++;
+    recs_[static_cast<std::size_t>(s)] = b;
+    live_.emplace(b.addr, Ref{false, static_cast<std::size_t>(s)});
+  }
+  void bind_null(Slot s) { recs_[static_cast<std::size_t>(s)].state = State::null; }
+  void add_reserve(Rec b) {
+    b.state = State::live;
+    b.id = next_id_++;
+    reserves_.push_back(b);
+    live_.emplace(b.addr, Ref{true, reserves_.size() - 1});
+  }
+  void unbind(Slot s) {
+    Rec& b = slot(s);
+    live_.erase(b.addr);
+    b.state = State::freed;
+  }
+  bool any_live_slot() const {
+    return std::any_of(live_.begin(), live_.end(), [](const auto& kv) { return !kv.second.reserve; });
+  }
+
+  /// NO-OVERLAP for a new range (the caller has unbound whatever it replaces).
+  bool check_overlap(std::uint64_t a, std::uint64_t span, const std::string& what) {
+    if (const auto o = overlapping(a, a + span))
+      return fail(Inv::NO_OVERLAP, {a, rec(*o).addr},
+                  what + " [" + at(a) + ", +" + std::to_string(span) + ") overlaps live " + describe(*o));
+    return true;
+  }
+
+  // ---- stamps -----------------------------------------------------------------------------
+  void stamp(const Rec& b) {
+    if (!can_touch() || b.size == 0) return;
+    std::vector<std::byte> buf(std::min<std::uint64_t>(b.size, 1 << 16));
+    for (std::uint64_t off = 0; off < b.size; off += buf.size()) {
+      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), b.size - off);
+      for (std::uint64_t i = 0; i < n; ++i) buf[i] = std::byte{stamp_byte(b.id, off + i)};
+      write_mem(b.addr + off, {buf.data(), n});
+    }
+  }
+  /// The first of the first `len` bytes of b that no longer holds its stamp.
+  std::optional<std::uint64_t> changed(const Rec& b, std::uint64_t len) {
+    if (!can_touch()) return std::nullopt;
+    std::vector<std::byte> buf(std::min<std::uint64_t>(std::max<std::uint64_t>(len, 1), 1 << 16));
+    for (std::uint64_t off = 0; off < len; off += buf.size()) {
+      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), len - off);
+      if (!read_mem(b.addr + off, {buf.data(), n})) return off;
+      for (std::uint64_t i = 0; i < n; ++i)
+        if (buf[i] != std::byte{stamp_byte(b.id, off + i)}) return off + i;
+    }
+    return std::nullopt;
+  }
+  bool verify(const Ref& r, const std::string& when) {
+    const Rec& b = rec(r);
+    if (const auto off = changed(b, b.size))
+      return fail(Inv::INTEGRITY, {b.addr + *off},
+                  "byte " + std::to_string(*off) + " of " + describe(r) + " changed while it was live (" +
+                      when + ")");
+    return true;
+  }
+  bool verify_all(const std::string& when) {
+    for (const auto& [a, r] : live_)
+      if (!verify(r, when)) return false;
+    return true;
+  }
+
+  /// A double free: marks the run so later overlaps and changes are STALE-FREE.
+  bool after_stale_free() {
+    stale_op_ = op_index_;
+    stale_text_ = op_text_;
+    return verify_all("re-read after the double free");
+  }
+
+  const GenericProgram& p_;
+  const GenericExecOptions& opt_;
+  std::string_view subject_;
+  std::vector<Rec> recs_;
+  std::vector<Rec> reserves_;
+  std::map<std::uint64_t, Ref> live_;
+  std::uint32_t next_id_ = 0;
+  std::size_t op_index_ = 0;
+  std::string op_text_, note_;
+  std::optional<std::size_t> stale_op_;
+  std::string stale_text_;
+  std::uint64_t origin_ = 0;  ///< arenas: the base; addresses in violations are offsets from it
+  GenericResult result_;
+};
+
+// ---- arenas ------------------------------------------------------------------------------------
+
+class ArenaRun : public Run {
+ public:
+  ArenaRun(ArenaSubject& s, const GenericProgram& p, const GenericExecOptions& o)
+      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), geo_(s.geometry()), model_(s.fit_model()) {}
+
+ private:
+  std::uint64_t end() const { return base_ + size_; }
+  AddrRange arena() const { return {base_, base_ + size_}; }
+
+  std::vector<AddrRange> metadata() const {
+    std::vector<AddrRange> m;
+    if (caps_ & CAP_METADATA)
+      s_.metadata([&](const void* p, std::size_t n) { m.push_back({addr_of(p), addr_of(p) + n}); });
+    return m;
+  }
+  AddrRange extent(const Rec& b) const { return model_extent(model_, b.addr, b.size, b.usable); }
+  std::vector<AddrRange> occupied() const {
+    std::vector<AddrRange> occ = metadata();
+    for (const auto& [a, r] : live_) occ.push_back(extent(rec(r)));
+    return occ;
+  }
+  std::string model_text() const { return "the " + to_string(model_) + " model"; }
+  std::string largest_gap_text() const {
+    AddrRange best{};
+    for (const AddrRange& g : free_gaps(arena(), occupied()))
+      if (g.size() > best.size()) best = g;
+    return best.size() ? "its largest gap is [" + at(best.lo) + ", " + at(best.hi) + ") (" +
+                             std::to_string(best.size()) + " bytes)"
+                       : "it has no gap";
+  }
+
+  bool setup() override {
+    init_ = normalize(p_.arena.value_or(ArenaInit{}), geo_);
+    capacity_ = (caps_ & CAP_RESIZE) ? std::max(init_.size, geo_.max_size) : init_.size;
+    // Aligned to base_align exactly (not to twice that): an allocator that
+    // assumes more alignment than it declared shows it.
+    const std::uint64_t a = std::bit_ceil(std::max<std::uint64_t>(geo_.base_align, 16));
+    memory_.emplace(capacity_ + 3 * a);
+    base_ = round_up(addr_of(memory_->data()), 2 * a) + a;
+    origin_ = base_;
+    size_ = init_.size;
+    op_text_ = "arena_init size=" + std::to_string(init_.size) + " align=" + std::to_string(init_.align);
+    if (!s_.init(ptr_of(base_), init_.size, init_.align))
+      return fail(Inv::NO_SPURIOUS_FAILURE, {base_},
+                  "init refused an arena of " + std::to_string(init_.size) + " bytes aligned to " +
+                      std::to_string(init_.align) + " at " + hex(base_) + ", inside the adapter's geometry");
+    note("base " + hex(base_));
+    if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
+    return true;
+  }
+
+  /// ALIGNMENT, IN-BOUNDS, USABLE-SIZE, NO-OVERLAP for a block handed out
+  /// (usable_size is asked only about a block inside the arena).
+  bool check_block(Rec& b, const std::string& what) {
+    if (b.align && b.addr % b.align != 0)
+      return fail(Inv::ALIGNMENT, {b.addr},
+                  what + " at " + at(b.addr) + " is not aligned to " + std::to_string(b.align));
+    auto outside = [&](std::uint64_t span) {
+      return fail(Inv::IN_BOUNDS, {b.addr},
+                  what + " [" + at(b.addr) + ", +" + std::to_string(span) + ") is not inside the arena [" +
+                      at(base_) + ", " + at(end()) + ")");
+    };
+    b.span = std::max<std::uint64_t>(b.size, 1);
+    if (b.addr < base_ || b.addr + b.span > end()) return outside(b.span);
+    if (caps_ & CAP_USABLE_SIZE) {
+      b.usable = s_.usable_size(ptr_of(b.addr));
+      if (*b.usable < b.size)
+        return fail(Inv::USABLE_SIZE, {b.addr},
+                    "usable_size(" + at(b.addr) + ") is " + std::to_string(*b.usable) + " for a request of " +
+                        std::to_string(b.size) + " bytes");
+      b.span = std::max(b.span, *b.usable);
+      if (b.addr + b.span > end()) return outside(b.span);
+    }
+    for (const AddrRange& m : metadata())
+      if (m.overlaps({b.addr, b.addr + b.span}))
+        return fail(Inv::IN_BOUNDS, {b.addr, m.lo},
+                    what + " [" + at(b.addr) + ", +" + std::to_string(b.span) +
+                        ") overlaps the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) + ")");
+    return check_overlap(b.addr, b.span, what);
+  }
+
+  bool run_op(const GenericOp& op) override {
+    switch (op.verb) {
+      case GenericVerb::alloc: return alloc(op);
+      case GenericVerb::free: return free(op);
+      case GenericVerb::realloc: return realloc(op);
+      case GenericVerb::resize: return resize(op);
+      case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
+      case GenericVerb::reserve: return reserve(op);
+    }
+    return true;
+  }
+
+  bool alloc(const GenericOp& op) {
+    const std::uint64_t align = (caps_ & CAP_ALIGN) ? op.align : 0;
+    void* p = s_.alloc(op.size, align);
+    if (!p) {
+      bind_null(op.dst);
+      note("-> null");
+      if (model_ && must_fit(model_, arena(), occupied(), op.size, align, init_.align))
+        return fail(Inv::NO_SPURIOUS_FAILURE, {},
+                    "alloc of " + std::to_string(op.size) + " bytes" +
+                        (align ? " aligned to " + std::to_string(align) : std::string()) + " failed, but " +
+                        model_text() + " says it must fit: " + largest_gap_text());
+      return true;
+    }
+    Rec b;
+    b.addr = addr_of(p);
+    b.size = op.size;
+    b.align = std::max(align, init_.align);
+    note("-> " + at(b.addr));
+    if (!check_block(b, "the new block " + name(op.dst))) return false;
+    bind(op.dst, b);
+    stamp(slot(op.dst));
+    return true;
+  }
+
+  bool free(const GenericOp& op) {
+    Rec& b = slot(op.src);
+    if (b.state == State::null) return skip("null");
+    if (b.state == State::live) {
+      if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
+      unbind(op.src);
+      s_.free(ptr_of(b.addr));
+      return true;
+    }
+    if (!(caps_ & CAP_STALE_FREE)) return skip("double free: the adapter does not tolerate it");
+    if (starting_at(b.addr)) return skip("double free of an address now live again");
+    note("(double free)");
+    s_.free(ptr_of(b.addr));
+    return after_stale_free();
+  }
+
+  bool realloc(const GenericOp& op) {
+    if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
+    Rec& old = slot(op.src);
+    if (old.state != State::live) return no_block(op.dst, "(source not live: skipped)");
+    const Ref old_ref{false, static_cast<std::size_t>(op.src)};
+    if (!verify(old_ref, "read back at realloc")) return false;
+    void* q = s_.realloc(ptr_of(old.addr), op.size);
+    if (!q) {
+      bind_null(op.dst);
+      note("-> null (" + name(op.src) + " stays live)");
+      if (model_ && must_fit(model_, arena(), occupied(), op.size, 0, init_.align))
+        return fail(Inv::NO_SPURIOUS_FAILURE, {old.addr},
+                    "realloc to " + std::to_string(op.size) + " bytes failed, but " + model_text() +
+                        " says a fresh block must fit even beside the old one: " + largest_gap_text());
+      return true;
+    }
+    const Rec before = old;
+    unbind(op.src);
+    Rec b;
+    b.addr = addr_of(q);
+    b.size = op.size;
+    b.align = init_.align;
+    note("-> " + at(b.addr));
+    if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
+    // The common prefix moved with the block: compare against the old stamps.
+    Rec carried = before;
+    carried.addr = b.addr;
+    if (const auto off = changed(carried, std::min(before.size, op.size)))
+      return fail(Inv::INTEGRITY, {b.addr + *off},
+                  "realloc of " + name(op.src) + " from " + std::to_string(before.size) + " to " +
+                      std::to_string(op.size) + " bytes did not keep byte " + std::to_string(*off) +
+                      " of the common prefix");
+    bind(op.dst, b);
+    stamp(slot(op.dst));
+    return true;
+  }
+
+  bool resize(const GenericOp& op) {
+    if (!(caps_ & CAP_RESIZE)) return skip("no resize");
+    const std::uint64_t n = normalize_arena_size(op.size, geo_);
+    const bool shrink = n < size_;
+    // The ledger's verdict: which live block must keep the shrink from
+    // happening, and whether everything fits below the new end.
+    std::optional<Ref> stranded;
+    std::uint64_t top = base_;
+    for (const auto& [a, r] : live_) {
+      const Rec& b = rec(r);
+      if (b.addr + std::max<std::uint64_t>(b.size, 1) > base_ + n && !stranded) stranded = r;
+      top = std::max(top, extent(b).hi);
+    }
+    for (const AddrRange& m : metadata()) top = std::max(top, m.hi);
+    const std::uint64_t left = base_ + n >= top ? base_ + n - top : 0;
+    const bool room = model_.kind != FitModel::Kind::first_fit || left == 0 ||
+                      left >= model_.header + model_.granule + model_.slack;
+    const bool must_succeed = !shrink || (!stranded && top <= base_ + n && room);
+    std::optional<bool> said;
+    if (shrink && (caps_ & CAP_CAN_SHRINK)) said = s_.can_shrink(n);
+    const bool ok = s_.resize(n);
+    note(std::string(ok ? "-> ok" : "-> refused") + " (" + std::to_string(size_) + " -> " +
+         std::to_string(n) + ")");
+    if (ok && shrink && stranded)
+      return fail(Inv::RESIZE, {rec(*stranded).addr, base_ + n},
+                  "the shrink to " + std::to_string(n) + " bytes succeeded, but live " + describe(*stranded) +
+                      " lies beyond the new end " + at(base_ + n));
+    if (!ok && must_succeed)
+      return fail(Inv::RESIZE, {base_ + n},
+                  std::string(shrink ? "the shrink" : "the grow") + " to " + std::to_string(n) +
+                      " bytes was refused, but every live block (and the metadata) ends by " + at(top) +
+                      (shrink ? ", below the new end " + at(base_ + n) : std::string()));
+    if (said && *said != ok)
+      return fail(Inv::EMPTY, {base_ + n},
+                  "can_shrink(" + std::to_string(n) + ") said " + (*said ? "yes" : "no") + " but resize(" +
+                      std::to_string(n) + ") " + (ok ? "succeeded" : "refused"));
+    if (!ok) return true;
+    if (shrink) Mapping::zero(base_ + n, size_ - n);  // the caller takes the tail back
+    size_ = n;
+    if (verify_all("read back after the resize")) return true;
+    if (result_.violation->id == Inv::INTEGRITY) result_.violation->id = Inv::RESIZE;  // the resize moved it
+    return false;
+  }
+
+  bool walk() {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+    s_.walk([&](const void* p, std::size_t n) { seen.emplace_back(addr_of(p), n); });
+    std::set<std::uint64_t> reported;
+    for (const auto& [a, n] : seen) {
+      const auto r = starting_at(a);
+      if (!r)
+        return fail(Inv::WALK, {a},
+                    "walk reported a block at " + at(a) + " (" + std::to_string(n) +
+                        " bytes) where no live block starts");
+      if (!reported.insert(a).second) return fail(Inv::WALK, {a}, "walk reported " + describe(*r) + " twice");
+      if (!r->reserve && n < rec(*r).size)
+        return fail(Inv::WALK, {a},
+                    "walk reported " + describe(*r) + " with " + std::to_string(n) +
+                        " bytes, less than its " + std::to_string(rec(*r).size) + " requested");
+    }
+    for (const auto& [a, r] : live_)
+      if (!r.reserve && !reported.count(a))
+        return fail(Inv::WALK, {a}, "walk did not report live " + describe(r));
+    note("(walk: " + std::to_string(seen.size()) + " blocks)");
+    return true;
+  }
+
+  bool reserve(const GenericOp& op) {
+    if (!(caps_ & CAP_RESERVE)) return skip("no reserve");
+    const std::uint64_t a = base_ + op.offset;
+    const bool ok = op.offset < size_ && s_.reserve(ptr_of(a), op.size);
+    note(ok ? "-> ok" : "-> refused");
+    if (!ok) {
+      if (model_ && op.offset < size_ && must_fit_at(model_, arena(), occupied(), {a, a + op.size}))
+        return fail(Inv::NO_SPURIOUS_FAILURE, {a},
+                    "reserve [" + at(a) + ", +" + std::to_string(op.size) + ") was refused, but " +
+                        model_text() + " says the range is free with room around it");
+      return true;
+    }
+    Rec b;
+    b.addr = a;
+    b.size = op.size;
+    b.span = op.size;
+    if (a + op.size > end())
+      return fail(Inv::IN_BOUNDS, {a},
+                  "reserve [" + at(a) + ", +" + std::to_string(op.size) +
+                      ") succeeded past the arena's end " + at(end()));
+    for (const AddrRange& m : metadata())
+      if (m.overlaps({a, a + op.size}))
+        return fail(Inv::IN_BOUNDS, {a, m.lo},
+                    "reserve [" + at(a) + ", +" + std::to_string(op.size) +
+                        ") succeeded over the metadata [" + at(m.lo) + ", " + at(m.hi) + ")");
+    if (!check_overlap(a, op.size, "the reserved range")) return false;
+    add_reserve(b);
+    stamp(reserves_.back());
+    return true;
+  }
+
+  bool after_op() override {
+    if (caps_ & CAP_IS_EMPTY) {
+      const bool empty = live_.empty();
+      if (s_.is_empty() != empty)
+        return fail(Inv::EMPTY, {},
+                    std::string("is_empty() says ") + (empty ? "no" : "yes") + " while " +
+                        (empty ? "nothing is live" : std::to_string(live_.size()) + " blocks are live"));
+    }
+    if (caps_ & CAP_METADATA)
+      for (const AddrRange& m : metadata())
+        if (const auto o = overlapping(m.lo, m.hi))
+          return fail(Inv::IN_BOUNDS, {m.lo, rec(*o).addr},
+                      "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) + ") now overlaps live " +
+                          describe(*o));
+    return true;
+  }
+
+  void teardown() override {
+    if ((caps_ & CAP_WALK) && !walk()) return;
+    if (!verify_all("read back at teardown")) return;
+    std::vector<Slot> order;
+    for (const auto& [a, r] : live_)
+      if (!r.reserve) order.push_back(static_cast<Slot>(r.index));
+    std::sort(order.rbegin(), order.rend());
+    for (Slot s : order) {
+      unbind(s);
+      s_.free(ptr_of(slot(s).addr));
+    }
+    if (!after_op()) return;
+    if ((caps_ & CAP_WALK) && !walk()) return;
+    // The emptied arena serves the largest request the model says fits it
+    // (NO-SPURIOUS-FAILURE at teardown: a lost merge or leaked space shows here).
+    const std::uint64_t probe = largest_must_fit(model_, arena(), occupied(), init_.align);
+    if (probe == 0) return;
+    void* p = s_.alloc(probe, 0);
+    note("(probe alloc " + std::to_string(probe) + " -> " + at(addr_of(p)) + ")");
+    if (!p) {
+      fail(Inv::NO_SPURIOUS_FAILURE, {},
+           "after every block was freed, a request of " + std::to_string(probe) + " bytes failed, but " +
+               model_text() + " says it fits the emptied arena: space leaked (" + largest_gap_text() + ")");
+      return;
+    }
+    Rec b;
+    b.addr = addr_of(p);
+    b.size = probe;
+    b.align = init_.align;
+    if (!check_block(b, "the teardown probe")) return;
+    s_.free(p);
+  }
+
+  ArenaSubject& s_;
+  Caps caps_;
+  ArenaGeometry geo_;
+  FitModel model_;
+  ArenaInit init_;
+  std::uint64_t capacity_ = 0, base_ = 0, size_ = 0;
+  std::optional<Mapping> memory_;
+};
+
+// ---- objects -----------------------------------------------------------------------------------
+
+class ObjectRun : public Run {
+ public:
+  ObjectRun(ObjectSubject& s, const GenericProgram& p, const GenericExecOptions& o)
+      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()) {}
+
+ private:
+  std::uint64_t align_of(std::uint64_t a) const {
+    constexpr std::uint64_t DEFAULT = alignof(std::max_align_t);
+    return (caps_ & CAP_ALIGN) && a ? std::max(a, DEFAULT) : DEFAULT;
+  }
+  bool check_block(Rec& b, const std::string& what) {
+    if (b.addr % b.align != 0)
+      return fail(Inv::ALIGNMENT, {b.addr},
+                  what + " at " + hex(b.addr) + " is not aligned to " + std::to_string(b.align));
+    if (caps_ & CAP_USABLE_SIZE) {
+      b.usable = s_.usable_size(ptr_of(b.addr));
+      if (*b.usable < b.size)
+        return fail(Inv::USABLE_SIZE, {b.addr},
+                    "usable_size(" + hex(b.addr) + ") is " + std::to_string(*b.usable) +
+                        " for a request of " + std::to_string(b.size) + " bytes");
+    }
+    b.span = std::max<std::uint64_t>({b.size, b.usable.value_or(0), 1});
+    return check_overlap(b.addr, b.span, what);
+  }
+  bool run_op(const GenericOp& op) override {
+    switch (op.verb) {
+      case GenericVerb::alloc: {
+        Rec b;
+        b.size = op.size;
+        b.align = align_of(op.align);
+        void* p = s_.allocate(op.size, b.align);
+        if (!p) return no_block(op.dst, "-> null");
+        b.addr = addr_of(p);
+        note("-> " + hex(b.addr));
+        if (!check_block(b, "the new block " + name(op.dst))) return false;
+        bind(op.dst, b);
+        stamp(slot(op.dst));
+        return true;
+      }
+      case GenericVerb::free: {
+        Rec& b = slot(op.src);
+        if (b.state == State::null) return skip("null");
+        if (b.state == State::live) {
+          if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
+          unbind(op.src);
+          s_.deallocate(ptr_of(b.addr), b.size, b.align);
+          return true;
+        }
+        if (!(caps_ & CAP_STALE_FREE)) return skip("double free: not tolerated");
+        if (starting_at(b.addr)) return skip("double free of an address now live again");
+        note("(double free)");
+        s_.deallocate(ptr_of(b.addr), b.size, b.align);
+        return after_stale_free();
+      }
+      case GenericVerb::realloc: {
+        if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
+        Rec& old = slot(op.src);
+        if (old.state != State::live) return no_block(op.dst, "(source not live: skipped)");
+        if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at realloc")) return false;
+        void* q = s_.reallocate(ptr_of(old.addr), old.size, op.size, old.align);
+        if (!q) return no_block(op.dst, "-> null");
+        const Rec before = old;
+        unbind(op.src);
+        Rec b;
+        b.addr = addr_of(q);
+        b.size = op.size;
+        b.align = before.align;
+        note("-> " + hex(b.addr));
+        if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
+        Rec carried = before;
+        carried.addr = b.addr;
+        if (const auto off = changed(carried, std::min(before.size, op.size)))
+          return fail(Inv::INTEGRITY, {b.addr + *off},
+                      "realloc of " + name(op.src) + " did not keep byte " + std::to_string(*off) +
+                          " of the common prefix");
+        bind(op.dst, b);
+        stamp(slot(op.dst));
+        return true;
+      }
+      default: return skip("not an object op");
+    }
+  }
+  void teardown() override {
+    std::vector<Slot> order;
+    for (const auto& [a, r] : live_) order.push_back(static_cast<Slot>(r.index));
+    std::sort(order.rbegin(), order.rend());
+    for (Slot s : order) {
+      if (!verify({false, static_cast<std::size_t>(s)}, "read back at teardown")) return;
+      unbind(s);
+      s_.deallocate(ptr_of(slot(s).addr), slot(s).size, slot(s).align);
+    }
+    s_.release();
+    if (const auto held = s_.outstanding(); held && *held != 0)
+      fail(Inv::NO_LEAK, {},
+           "after every block was freed and release() ran, " + std::to_string(*held) +
+               " bytes are still held from upstream");
+  }
+
+  ObjectSubject& s_;
+  Caps caps_;
+};
+
+// ---- pages -------------------------------------------------------------------------------------
+
+class PageRun : public Run {
+ public:
+  PageRun(PageSubject& s, const GenericProgram& p, const GenericExecOptions& o)
+      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), page_(s.page_size()), model_(s.fit_model()) {}
+
+ private:
+  // Addresses are frame * page_size; memory goes through the subject.
+  bool can_touch() const override { return (caps_ & CAP_MEMORY) != 0; }
+  bool write_mem(std::uint64_t a, std::span<const std::byte> in) override {
+    return s_.write(a / page_, a % page_, in);
+  }
+  bool read_mem(std::uint64_t a, std::span<std::byte> out) override {
+    return s_.read(a / page_, a % page_, out);
+  }
+
+  unsigned order_for(std::uint64_t bytes) const {
+    const std::uint64_t pages = std::max<std::uint64_t>((bytes + page_ - 1) / page_, 1);
+    return static_cast<unsigned>(std::countr_zero(std::bit_ceil(pages)));
+  }
+  std::vector<AddrRange> occupied() const {  // in frames
+    std::vector<AddrRange> occ;
+    for (const auto& [a, r] : live_)
+      occ.push_back({a / page_, a / page_ + (std::uint64_t{1} << rec(r).order)});
+    return occ;
+  }
+
+  bool run_op(const GenericOp& op) override {
+    switch (op.verb) {
+      case GenericVerb::alloc: {
+        const unsigned order = order_for(op.size);
+        const auto frame = s_.alloc_pages(order);
+        if (!frame) {
+          bind_null(op.dst);
+          note("-> none (order " + std::to_string(order) + ")");
+          if (model_ && order <= s_.max_order() &&
+              must_fit(model_, {0, s_.nr_frames()}, occupied(), std::uint64_t{1} << order, 0, 1))
+            return fail(Inv::NO_SPURIOUS_FAILURE, {},
+                        "an order-" + std::to_string(order) + " request failed, but the " +
+                            to_string(model_) + " model over " + std::to_string(s_.nr_frames()) +
+                            " frames says a free aligned block exists");
+          return true;
+        }
+        const std::uint64_t frames = std::uint64_t{1} << order;
+        note("-> frame " + std::to_string(*frame) + " (order " + std::to_string(order) + ")");
+        if (*frame + frames > s_.nr_frames() || *frame + frames < *frame)
+          return fail(Inv::IN_BOUNDS, {*frame * page_},
+                      "order-" + std::to_string(order) + " block at frame " + std::to_string(*frame) +
+                          " runs past the last frame " + std::to_string(s_.nr_frames()));
+        if ((caps_ & CAP_ALIGN) && *frame % frames != 0)
+          return fail(Inv::ALIGNMENT, {*frame * page_},
+                      "order-" + std::to_string(order) + " block at frame " + std::to_string(*frame) +
+                          " is not a multiple of " + std::to_string(frames));
+        Rec b;
+        b.addr = *frame * page_;
+        b.size = op.size;
+        b.span = frames * page_;
+        b.order = order;
+        if (!check_overlap(b.addr, b.span, "the new block " + name(op.dst))) return false;
+        bind(op.dst, b);
+        stamp(slot(op.dst));
+        return true;
+      }
+      case GenericVerb::free: {
+        Rec& b = slot(op.src);
+        if (b.state != State::live) return skip("not live");
+        if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
+        unbind(op.src);
+        s_.free_pages(b.addr / page_, b.order);
+        return true;
+      }
+      default: return skip("not a page op");
+    }
+  }
+  void teardown() override {
+    if (!verify_all("read back at teardown")) return;
+    std::vector<Slot> order;
+    for (const auto& [a, r] : live_) order.push_back(static_cast<Slot>(r.index));
+    std::sort(order.rbegin(), order.rend());
+    for (Slot s : order) {
+      unbind(s);
+      s_.free_pages(slot(s).addr / page_, slot(s).order);
+    }
+    if (!model_) return;
+    unsigned k = s_.max_order() + 1;
+    while (k-- > 0)
+      if (must_fit(model_, {0, s_.nr_frames()}, {}, std::uint64_t{1} << k, 0, 1)) break;
+    if (k > s_.max_order()) return;
+    const auto f = s_.alloc_pages(k);
+    note("(probe order " + std::to_string(k) + ")");
+    if (!f) {
+      fail(Inv::NO_SPURIOUS_FAILURE, {},
+           "after every block was freed, an order-" + std::to_string(k) + " request failed, but the " +
+               to_string(model_) + " model says the emptied frames hold one: frames leaked");
+      return;
+    }
+    s_.free_pages(*f, k);
+  }
+
+  PageSubject& s_;
+  Caps caps_;
+  std::uint64_t page_;
+  FitModel model_;
+};
+
+// ---- virtual ranges ----------------------------------------------------------------------------
+
+class VirtualRun : public Run {
+ public:
+  VirtualRun(VirtualSubject& s, const GenericProgram& p, const GenericExecOptions& o)
+      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), page_(s.page_size()) {}
+
+ private:
+  bool can_touch() const override { return (caps_ & CAP_MEMORY) != 0; }
+  bool write_mem(std::uint64_t a, std::span<const std::byte> in) override { return s_.write(a, in); }
+  bool read_mem(std::uint64_t a, std::span<std::byte> out) override { return s_.read(a, out); }
+
+  bool map_pages(Slot s, const Rec& b) {
+    for (std::uint64_t va = b.addr; va < b.addr + b.span; va += page_) {
+      const auto pa = s_.translate(va);
+      if (!pa)
+        return fail(Inv::TRANSLATE, {va},
+                    "page " + hex(va) + " of the new range " + name(s) + " [" + hex(b.addr) + ", +" +
+                        std::to_string(b.span) + ") does not translate");
+      const std::uint64_t frame = *pa / page_;
+      const auto [it, fresh] = frames_.emplace(frame, std::make_pair(s, va));
+      if (!fresh)
+        return fail(Inv::TRANSLATE, {va, it->second.second},
+                    "page " + hex(va) + " of " + name(s) + " and page " + hex(it->second.second) + " of " +
+                        name(it->second.first) + " both translate to physical " + hex(frame * page_));
+    }
+    return true;
+  }
+  bool unmap_pages(Slot s, const Rec& b) {
+    for (std::uint64_t va = b.addr; va < b.addr + b.span; va += page_) {
+      if (const auto pa = s_.translate(va))
+        return fail(
+            Inv::TRANSLATE, {va},
+            "page " + hex(va) + " of the freed range " + name(s) + " still translates to " + hex(*pa));
+    }
+    std::erase_if(frames_, [&](const auto& kv) { return kv.second.first == s; });
+    return true;
+  }
+
+  bool run_op(const GenericOp& op) override {
+    switch (op.verb) {
+      case GenericVerb::alloc: {
+        const std::uint64_t align = (caps_ & CAP_ALIGN) ? op.align : 0;
+        const std::uint64_t start = s_.alloc(op.size, align);
+        if (!start) return no_block(op.dst, "-> null");
+        note("-> " + hex(start));
+        Rec b;
+        b.addr = start;
+        b.size = op.size;
+        b.span = round_up(std::max<std::uint64_t>(op.size, 1), page_);
+        b.align = std::max(align, page_);
+        const AddrRange w = s_.window();
+        if (b.addr % b.align != 0)
+          return fail(Inv::ALIGNMENT, {b.addr},
+                      "the new range " + name(op.dst) + " at " + hex(b.addr) + " is not aligned to " +
+                          std::to_string(b.align));
+        if (!w.contains(AddrRange{b.addr, b.addr + b.span}))
+          return fail(Inv::IN_BOUNDS, {b.addr},
+                      "the new range " + name(op.dst) + " [" + hex(b.addr) + ", +" + std::to_string(b.span) +
+                          ") is not inside the window [" + hex(w.lo) + ", " + hex(w.hi) + ")");
+        if (!check_overlap(b.addr, b.span, "the new range " + name(op.dst))) return false;
+        if ((caps_ & CAP_TRANSLATE) && !map_pages(op.dst, b)) return false;
+        bind(op.dst, b);
+        stamp(slot(op.dst));
+        return true;
+      }
+      case GenericVerb::free: {
+        Rec& b = slot(op.src);
+        if (b.state != State::live) return skip("not live");
+        if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
+        unbind(op.src);
+        s_.free(b.addr);
+        return !(caps_ & CAP_TRANSLATE) || unmap_pages(op.src, b);
+      }
+      default: return skip("not a virtual op");
+    }
+  }
+  void teardown() override {
+    if (!verify_all("read back at teardown")) return;
+    std::vector<Slot> order;
+    for (const auto& [a, r] : live_) order.push_back(static_cast<Slot>(r.index));
+    std::sort(order.rbegin(), order.rend());
+    for (Slot s : order) {
+      unbind(s);
+      s_.free(slot(s).addr);
+      if ((caps_ & CAP_TRANSLATE) && !unmap_pages(s, slot(s))) return;
+    }
+  }
+
+  VirtualSubject& s_;
+  Caps caps_;
+  std::uint64_t page_;
+  std::unordered_map<std::uint64_t, std::pair<Slot, std::uint64_t>> frames_;  // physical page → (slot, va)
+};
+
+template <class R, class S>
+GenericResult run(S& subject, const GenericProgram& program, const GenericExecOptions& options) {
+  R r(subject, program, options);
+  r.run_all();
+  return r.finish();
+}
+
+}  // namespace
+
+GenericTarget generic_target(const ArenaSubject& s) {
+  GenericTarget t;
+  t.kind = SubjectKind::arena;
+  t.caps = s.capabilities();
+  t.geometry = s.geometry();
+  t.max_request = t.geometry.max_size;
+  return t;
+}
+
+GenericTarget generic_target(const ObjectSubject& s) {
+  GenericTarget t;
+  t.kind = SubjectKind::object;
+  t.caps = s.capabilities();
+  return t;
+}
+
+GenericTarget generic_target(const PageSubject& s) {
+  GenericTarget t;
+  t.kind = SubjectKind::page;
+  t.caps = s.capabilities() & (CAP_ALIGN | CAP_MEMORY);
+  t.max_request = s.page_size() << std::min(s.max_order() + 1, 40u);  // one order above the limit too
+  return t;
+}
+
+GenericTarget generic_target(const VirtualSubject& s) {
+  GenericTarget t;
+  t.kind = SubjectKind::virt;
+  t.caps = s.capabilities() & (CAP_ALIGN | CAP_MEMORY | CAP_TRANSLATE);
+  t.max_request = 1 << 20;
+  return t;
+}
+
+GenericResult execute_generic(ArenaSubject& s, const GenericProgram& p, const GenericExecOptions& o) {
+  return run<ArenaRun>(s, p, o);
+}
+GenericResult execute_generic(ObjectSubject& s, const GenericProgram& p, const GenericExecOptions& o) {
+  return run<ObjectRun>(s, p, o);
+}
+GenericResult execute_generic(PageSubject& s, const GenericProgram& p, const GenericExecOptions& o) {
+  return run<PageRun>(s, p, o);
+}
+GenericResult execute_generic(VirtualSubject& s, const GenericProgram& p, const GenericExecOptions& o) {
+  return run<VirtualRun>(s, p, o);
+}
+
+}  // namespace kmf

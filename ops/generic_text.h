@@ -1,0 +1,58 @@
+// generic_text.h — the text form of generic programs (`.kmfa` files): what
+// the property tests and the fuzz targets print and what the targets replay.
+//
+//   # comment                          blank lines and comments anywhere
+//   arena_init size=4K align=16        optional, first; both keys optional
+//   NAME = alloc SIZE [align=N]
+//   NAME = realloc NAME SIZE
+//   free NAME                          a freed NAME again is a double free
+//   resize SIZE
+//   walk
+//   reserve OFFSET SIZE
+//
+// Numbers: decimal, 0x hex, optional K/M/G suffix (×1024). Sizes ≥ 1; align
+// a power of two (0: the default). Names [A-Za-z_][A-Za-z0-9_]*, bound once;
+// the statement words are reserved. Errors name file:line:column. Canonical
+// print: arena_init first when present, sizes in the largest exact K/M/G
+// unit, offsets in hex, align= only when nonzero; parse(print(p)) == p.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "ops/generic_program.h"
+#include "ops/kmf_text.h"
+
+namespace kmf {
+
+class GenericParseResult {
+ public:
+  GenericParseResult(GenericProgram program) : value_(std::move(program)) {}
+  GenericParseResult(KmfError error) : value_(std::move(error)) {}
+  bool ok() const { return std::holds_alternative<GenericProgram>(value_); }
+  explicit operator bool() const { return ok(); }
+  /// Precondition: ok().
+  const GenericProgram& program() const& { return std::get<GenericProgram>(value_); }
+  GenericProgram&& program() && { return std::get<GenericProgram>(std::move(value_)); }
+  /// Precondition: !ok().
+  const KmfError& error() const { return std::get<KmfError>(value_); }
+
+ private:
+  std::variant<GenericProgram, KmfError> value_;
+};
+
+GenericParseResult parse_generic(std::string_view text, std::string_view filename = "<input>");
+
+/// The canonical text: one statement per line, each ending in '\n'.
+std::string print_generic(const GenericProgram& program);
+
+/// One op without a newline (traces and violations).
+std::string print_generic_op(const GenericOp& op, const GenericProgram& program);
+
+/// Whether `bytes` look like a text program (the first statement is one of
+/// the grammar's words, after blank lines and comments): the fuzz targets
+/// replay such inputs as text.
+bool looks_like_generic_text(std::string_view bytes);
+
+}  // namespace kmf

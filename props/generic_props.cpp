@@ -1,0 +1,71 @@
+// generic_props.cpp — the generic catalog ids as properties: generated
+// programs (front/props.h) on the correct adapters each id applies to, one
+// property per id named as its claim; and the planted bugs of the examples,
+// which the same properties must find.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include "check/pmr_subject.h"
+#include "check/subjects/kernel_subjects.h"
+#include "examples/buddy/buddy_arena.h"
+#include "examples/first_fit/first_fit.h"
+#include "front/props.h"
+
+namespace kmf::props {
+namespace {
+
+using example::BuddyArenaSubject;
+using example::FirstFitSubject;
+
+// Every property runs every check, so any id can fail it; the name says which
+// claim the adapters were chosen for.
+KMF_PROPERTY(GenericClaims, in_bounds_first_fit_blocks_lie_inside_the_arena, FirstFitSubject)
+KMF_PROPERTY(GenericClaims, in_bounds_buddy_blocks_lie_inside_the_resized_arena, BuddyArenaSubject)
+KMF_PROPERTY(GenericClaims, in_bounds_page_blocks_lie_inside_the_frame_range, KernelPageSubject)
+KMF_PROPERTY(GenericClaims, alignment_buddy_blocks_honour_requested_alignments, BuddyArenaSubject)
+KMF_PROPERTY(GenericClaims, alignment_order_k_page_blocks_start_at_multiples_of_2_pow_k, KernelPageSubject)
+KMF_PROPERTY(GenericClaims, no_spurious_failure_first_fit_fails_only_when_no_gap_fits, FirstFitSubject)
+KMF_PROPERTY(GenericClaims, no_spurious_failure_buddy_fails_only_when_no_aligned_block_is_free,
+             BuddyArenaSubject)
+KMF_PROPERTY(GenericClaims, resize_a_shrink_succeeds_exactly_when_every_live_block_fits, BuddyArenaSubject)
+KMF_PROPERTY(GenericClaims, walk_reports_exactly_the_live_blocks, FirstFitSubject)
+KMF_PROPERTY(GenericClaims, empty_is_empty_and_can_shrink_agree_with_the_ledger, BuddyArenaSubject)
+KMF_PROPERTY(GenericClaims, stale_free_a_double_free_never_hands_out_a_live_block, FirstFitSubject)
+KMF_PROPERTY(GenericClaims, usable_size_is_at_least_the_request, BuddyArenaSubject)
+KMF_PROPERTY(GenericClaims, translate_live_vmalloc_pages_map_distinct_frames_and_freed_ones_none,
+             KernelVmallocSubject)
+KMF_PROPERTY(GenericClaims, the_boost_pmr_pool_keeps_the_object_invariants, PmrPoolSubject)
+
+/// Runs the property on `make`'s subjects through rc::check and returns the
+/// first violation it found (RapidCheck prints the shrunk counterexample).
+template <class Factory>
+std::optional<Violation> find_with_rapidcheck(Factory make) {
+  std::optional<Violation> found;
+  const bool passed = rc::check([&] {
+    auto subject = make();
+    const GenericProgram program = *front::gen_generic_program(generic_target(subject));
+    const GenericResult result = execute_generic(subject, program);
+    if (!result.ok()) {
+      found = result.violation;
+      RC_FAIL(format_violation(*result.violation));
+    }
+  });
+  EXPECT_FALSE(passed);
+  return found;
+}
+
+TEST(PlantedBugs, the_first_fit_merge_bug_is_found_as_a_spurious_failure) {
+  const auto v = find_with_rapidcheck([] { return FirstFitSubject(true); });
+  ASSERT_TRUE(v);
+  EXPECT_EQ(invariant_name(v->id), "NO-SPURIOUS-FAILURE") << format_violation(*v);
+}
+
+TEST(PlantedBugs, the_buddy_shrink_bug_is_found_as_a_stranded_block) {
+  const auto v = find_with_rapidcheck([] { return BuddyArenaSubject(true); });
+  ASSERT_TRUE(v);
+  EXPECT_EQ(invariant_name(v->id), "RESIZE") << format_violation(*v);
+}
+
+}  // namespace
+}  // namespace kmf::props
