@@ -57,7 +57,12 @@ std::size_t mutate_ops(std::uint8_t* data, std::size_t size, std::size_t max_siz
   const std::size_t n = b.size() - 1;  // records
   const OpMutation kind = pick(rng, n);
   if (kind == OpMutation::bytes) return byte_mutate(data, size, max_size);
-  const std::size_t i = rng.below(n);
+  // Growing moves favour the program's tail half the time: the machine is in
+  // its deepest state there (memory drained, slabs churned), so ops added at
+  // the end reach what ops added early cannot.
+  const bool grows = kind == OpMutation::insert || kind == OpMutation::repeat;
+  const std::size_t tail = std::min<std::size_t>(n, 8);
+  const std::size_t i = grows && rng.below(2) == 0 ? n - 1 - rng.below(tail) : rng.below(n);
   const std::size_t begin = b[i], end = b[i + 1];
   std::vector<std::uint8_t> out(data, data + size);
   const auto at = [&](std::size_t off) { return out.begin() + static_cast<std::ptrdiff_t>(off); };
