@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # The README's main command: a fuzz campaign on every target.
 #
-#   ci/fuzz.sh [--time SECONDS] [--jobs N] [--targets "fuzz_kernel fuzz_slab"]
+#   ci/fuzz.sh [--time SECONDS] [--jobs N] [--targets "fuzz_kernel fuzz_slab"] [--no-build]
 #
-# Installs what it needs, builds the `fuzz` preset (clang, libFuzzer, ASan +
-# UBSan), runs every target for its share of --time (default 60 s in all),
-# with libFuzzer's fork mode when --jobs > 1, merges new coverage into the
-# working corpus (corpus/work/<target>/, seeded from the build's seeds),
-# turns every crash into a minimized .kmf reproducer in
-# corpus/regressions/<target>-<hash>.kmf, prints a summary table and writes
-# reports/fuzz-<stamp>/report.md with a coverage-over-time plot (gnuplot).
-# Exits 1 when anything crashed, printing the command that replays it.
+#   --time     the whole campaign's fuzzing budget, shared by the targets
+#              (default 60; each target gets at least 5 s)
+#   --jobs     libFuzzer fork mode with N jobs when N > 1 (crashes are then
+#              collected and fuzzing goes on); 1 = in-process, stops at the
+#              first crash (default 1)
+#   --targets  which targets (default: all five)
+#   --no-build use build/fuzz as it is
+#
+# Installs what it needs (ci/deps.sh), builds the `fuzz` preset (clang,
+# libFuzzer, ASan + UBSan), runs every target with the flags of its .options
+# file, merges new coverage into the working corpus corpus/work/<target>/
+# (libFuzzer -merge=1 over the old corpus and the build's seeds), turns every
+# crash into a minimized .kmf reproducer corpus/regressions/<target>-<hash>.kmf,
+# prints a summary table and writes reports/fuzz-<stamp>/report.md with a
+# coverage-over-time plot (gnuplot, from libFuzzer's status lines).
+# Exits 1 when anything crashed, printing the command that replays it;
+# 2 on bad arguments; 0 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -18,26 +27,38 @@ root=$(pwd)
 time_budget=60
 jobs=1
 targets="fuzz_buddy fuzz_slab fuzz_vmalloc fuzz_kernel fuzz_script"
+build_it=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --time) time_budget="$2"; shift 2 ;;
-    --jobs) jobs="$2"; shift 2 ;;
-    --targets) targets="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --time) time_budget="${2:-}"; shift 2 || shift ;;
+    --jobs) jobs="${2:-}"; shift 2 || shift ;;
+    --targets) targets="${2:-}"; shift 2 || shift ;;
+    --no-build) build_it=0; shift ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci/fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-case "$time_budget$jobs" in *[!0-9]*) echo "ci/fuzz.sh: --time and --jobs take whole numbers" >&2; exit 2 ;; esac
+case "$time_budget" in ''|*[!0-9]*) echo "ci/fuzz.sh: --time takes whole seconds" >&2; exit 2 ;; esac
+case "$jobs" in ''|*[!0-9]*|0) echo "ci/fuzz.sh: --jobs takes a whole number >= 1" >&2; exit 2 ;; esac
+for t in $targets; do
+  case "$t" in
+    fuzz_buddy|fuzz_slab|fuzz_vmalloc|fuzz_kernel|fuzz_script) ;;
+    *) echo "ci/fuzz.sh: unknown target '$t'" >&2; exit 2 ;;
+  esac
+done
 
-bash ci/deps.sh
-echo "== building the fuzz preset (clang, libFuzzer, ASan+UBSan)"
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j2
 build="$root/build/fuzz"
+if [ "$build_it" -eq 1 ]; then
+  bash ci/deps.sh
+  echo "== building the fuzz preset (clang, libFuzzer, ASan+UBSan)"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j2
+fi
+kmemfuzz="$build/tools/kmemfuzz"
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 report="$root/reports/fuzz-$stamp"
-mkdir -p "$report"
+mkdir -p "$report" corpus/regressions
 n_targets=$(echo $targets | wc -w)
 per_target=$(( time_budget / n_targets ))
 [ "$per_target" -ge 5 ] || per_target=5
@@ -46,110 +67,181 @@ summary="$report/summary.tsv"
 printf 'target\truns\texec/s\tcoverage\tcorpus\tcrashes\n' > "$summary"
 crashed=0
 replays=()
+tty=0
+[ -t 1 ] && tty=1
+
+# libFuzzer flags from a target's .options file ([libfuzzer] key = value).
+options_flags() {
+  local file="$build/fuzz/$1.options" key value
+  [ -f "$file" ] || return 0
+  sed -nE 's/^[[:space:]]*([a-z_]+)[[:space:]]*=[[:space:]]*(.*[^[:space:]])[[:space:]]*$/\1 \2/p' "$file" |
+    while read -r key value; do
+      [ "$key" = dict ] && value="$build/fuzz/$value"
+      printf -- '-%s=%s\n' "$key" "$value"
+    done
+}
 
 for t in $targets; do
   corpus="$root/corpus/work/$t"
-  mkdir -p "$corpus" "$report/$t"
   seeds="$build/seeds/$t"
-  log="$report/$t/fuzz.log"
-  echo "== $t: ${per_target}s, $jobs job(s); corpus $corpus"
+  out="$report/$t"
+  log="$out/fuzz.log"
+  mkdir -p "$corpus" "$out/artifacts"
+  echo "== $t: ${per_target}s, $jobs job(s); corpus corpus/work/$t ($(find "$corpus" -type f | wc -l) inputs) + seeds"
+  mapfile -t opts < <(options_flags "$t")
   fork=()
   [ "$jobs" -gt 1 ] && fork=(-fork="$jobs" -ignore_crashes=1)
-  opts=()
-  [ -f "$build/fuzz/$t.dict" ] && opts+=(-dict="$build/fuzz/$t.dict")
-  max_len=4096
-  [ "$t" = fuzz_script ] && max_len=16384
+  if [ "$jobs" -gt 1 ]; then
+    # Fork mode's initial merge drops an input that crashes without a word,
+    # so a corpus input that crashes after a code change would go unreported:
+    # replay corpus and seeds in-process first (a crash is reported below).
+    "$build/fuzz/$t" -runs=0 "${opts[@]}" -artifact_prefix="$out/artifacts/" "$corpus" "$seeds" \
+      > "$out/replay.log" 2>&1 || echo "  an input of the corpus or the seeds crashes (see $out/replay.log)"
+  fi
   start=$SECONDS
+  last_print=-10
   set +e
-  # Timestamp every status line as it streams: the plot's x axis.
-  "$build/fuzz/$t" "$corpus" "$seeds" -max_total_time="$per_target" -max_len="$max_len" \
-      -artifact_prefix="$report/$t/" -print_final_stats=1 "${opts[@]}" "${fork[@]}" 2>&1 |
+  # Timestamp every line as it streams: the plot's x axis.
+  "$build/fuzz/$t" "$corpus" "$seeds" -max_total_time="$per_target" "${opts[@]}" "${fork[@]}" \
+      -artifact_prefix="$out/artifacts/" -print_final_stats=1 2>&1 |
     while IFS= read -r line; do
-      printf '%d %s\n' $(( SECONDS - start )) "$line" >> "$log"
+      now=$(( SECONDS - start ))
+      printf '%d %s\n' "$now" "$line" >> "$log"
       case "$line" in
-        *"NEW "*|*pulse*|*REDUCE*) printf '\r  %-100.100s' "$line" ;;
-        *"ERROR"*|*"VIOLATION"*) printf '\n  %s\n' "$line" ;;
+        \#*cov:*)
+          if [ "$tty" -eq 1 ]; then
+            printf '\r  [%3ds] %-90.90s' "$now" "$line"
+          elif [ $(( now - last_print )) -ge 10 ]; then
+            printf '  [%3ds] %s\n' "$now" "$line"; last_print=$now
+          fi ;;
+        *"==kmemfuzz=="*|"VIOLATION "*|*"ERROR: "*|*"SUMMARY: "*)
+          [ "$tty" -eq 1 ] && printf '\n'
+          printf '  %s\n' "$line" ;;
       esac
     done
   set -e
-  printf '\n'
-  # Figures from the last status line.
-  last=$(grep -E '#[0-9]+.*cov:' "$log" | tail -1 || true)
-  runs=$(sed -nE 's/.*#([0-9]+).*/\1/p' <<<"$last")
-  cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last")
-  eps=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$last")
-  # Coverage over time for the plot: seconds, coverage.
-  grep -E '^[0-9]+ #[0-9]+.*cov:' "$log" | sed -nE 's/^([0-9]+) .*cov: ([0-9]+).*/\1 \2/p' > "$report/$t/cov.dat" || true
-  # Merge what is new into the working corpus (keeps only inputs that add coverage).
-  mkdir -p "$report/$t/merged"
-  "$build/fuzz/$t" -merge=1 "$report/$t/merged" "$corpus" "$seeds" >/dev/null 2>&1 || true
-  rm -rf "$corpus" && mv "$report/$t/merged" "$corpus"
+  [ "$tty" -eq 1 ] && printf '\n'
+
+  # Figures: libFuzzer's final stats (in-process), else the last status line
+  # (fork mode writes "exec/s N" without the colon).
+  last=$(grep -E '^[0-9]+ #[0-9]+:?[[:space:]].*cov:' "$log" | tail -1 || true)
+  runs=$(sed -nE 's/^[0-9]+ stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
+  eps=$(sed -nE 's/^[0-9]+ stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -1)
+  [ -n "$runs" ] || runs=$(sed -nE 's/^[0-9]+ #([0-9]+).*/\1/p' <<<"$last")
+  [ -n "$eps" ] || eps=$(sed -nE 's/.*exec\/s:? ([0-9]+).*/\1/p' <<<"$last")
+  cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
+  # Coverage over time for the plot: seconds, edges.
+  sed -nE 's/^([0-9]+) #[0-9]+:?[[:space:]].*cov: ([0-9]+).*/\1 \2/p' "$log" > "$out/cov.dat" || true
+
+  # Merge what is new into the working corpus: keep only inputs that add
+  # coverage. Crashing inputs are skipped by libFuzzer's merge; the old
+  # corpus is replaced only when the merge succeeded.
+  mkdir -p "$out/merged"
+  if "$build/fuzz/$t" -merge=1 "${opts[@]}" "$out/merged" "$corpus" "$seeds" > "$out/merge.log" 2>&1; then
+    rm -rf "$corpus" && mv "$out/merged" "$corpus"
+  else
+    echo "  merge failed (see $out/merge.log); corpus/work/$t kept as it was"
+  fi
   size=$(find "$corpus" -type f | wc -l)
-  # Crashes → minimized reproducers.
+
+  # Crashes → minimized reproducers, named by the minimized program's hash
+  # so that one bug found many times gives one file.
   ncrash=0
-  for c in "$report/$t"/crash-* "$report/$t"/leak-* "$report/$t"/timeout-*; do
+  for c in "$out/artifacts"/crash-* "$out/artifacts"/leak-* "$out/artifacts"/timeout-* "$out/artifacts"/oom-*; do
     [ -e "$c" ] || continue
     ncrash=$((ncrash + 1))
-    hash=$(sha1sum "$c" | cut -c1-10)
     if [ "$t" = fuzz_script ]; then
+      hash=$(sha1sum "$c" | cut -c1-12)
+      dest="corpus/regressions/fuzz_script/$hash"
       mkdir -p corpus/regressions/fuzz_script
-      cp "$c" "corpus/regressions/fuzz_script/$hash"
-      replays+=("$build/fuzz/fuzz_script corpus/regressions/fuzz_script/$hash")
-    else
-      out="corpus/regressions/$t-$hash.kmf"
-      "$build/tools/kmemfuzz" minimize "$c" -o "$out" || cp "$c" "corpus/regressions/$t-$hash.bin"
-      replays+=("$build/tools/kmemfuzz replay $out")
+      cp "$c" "$dest"
+      replays+=("build/fuzz/fuzz/fuzz_script $dest")
+      continue
     fi
+    tmp="$out/$(basename "$c").kmf"
+    if timeout 120 "$kmemfuzz" minimize --target "$t" "$c" -o "$tmp" > "$out/minimize.log" 2>&1; then
+      hash=$(grep -v '^#' "$tmp" | sha1sum | cut -c1-12)
+      dest="corpus/regressions/$t-$hash.kmf"
+    else
+      # Not reproducible by the tool (a sanitizer report, a timeout) or too
+      # slow to minimize: keep the raw input, which the target replays.
+      hash=$(sha1sum "$c" | cut -c1-12)
+      dest="corpus/regressions/$t-$hash.bin"
+      cp "$c" "$tmp"
+    fi
+    [ -e "$dest" ] || cp "$tmp" "$dest"
+    case "$dest" in
+      *.kmf) replays+=("build/fuzz/tools/kmemfuzz replay $dest") ;;
+      *) replays+=("build/fuzz/fuzz/$t $dest") ;;
+    esac
   done
   [ "$ncrash" -gt 0 ] && crashed=1
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${runs:-0}" "${eps:-0}" "${cov:-0}" "$size" "$ncrash" >> "$summary"
 done
 
 echo
-column -t -s $'\t' "$summary"
+while IFS=$'\t' read -r a b c d e f; do
+  printf '%-14s %10s %8s %9s %7s %8s\n' "$a" "$b" "$c" "$d" "$e" "$f"
+done < "$summary"
 
-# The report: the table, and coverage over time drawn by gnuplot.
-plot="$report/coverage.svg"
-{
-  echo "set terminal svg size 900,500 dynamic"
-  echo "set output '$plot'"
-  echo "set title 'kmemfuzz coverage over time'"
-  echo "set xlabel 'seconds'; set ylabel 'coverage (edges)'; set key left top"
+# The plot: coverage over time, one line per target, as SVG and PNG.
+plot_cmds() {  # $1 = terminal line, $2 = output file
+  echo "$1"
+  echo "set termoption noenhanced"
+  echo "set output '$2'"
+  echo "set title 'kmemfuzz: coverage over time ($stamp, ${per_target}s per target, $jobs job(s))'"
+  echo "set xlabel 'seconds'; set ylabel 'coverage (libFuzzer cov)'; set key outside right top; set grid"
   printf 'plot '
-  sep=""
+  local sep=""
   for t in $targets; do
     [ -s "$report/$t/cov.dat" ] || continue
-    printf "%s'%s' using 1:2 with steps title '%s'" "$sep" "$report/$t/cov.dat" "$t"
+    printf "%s'%s' using 1:2 with steps lw 2 title '%s'" "$sep" "$report/$t/cov.dat" "$t"
     sep=", "
   done
   echo
-} > "$report/coverage.gp"
-if command -v gnuplot >/dev/null && grep -q "with steps" "$report/coverage.gp"; then
-  gnuplot "$report/coverage.gp" || echo "ci/fuzz.sh: gnuplot failed; the data is in $report/*/cov.dat"
+}
+have_plot=0
+if command -v gnuplot >/dev/null && [ -n "$(find "$report" -name cov.dat -size +0)" ]; then
+  plot_cmds "set terminal svg size 1000,500 dynamic background '#ffffff'" "$report/coverage.svg" > "$report/coverage.gp"
+  plot_cmds "set terminal pngcairo size 1000,500" "$report/coverage.png" > "$report/coverage-png.gp"
+  if gnuplot "$report/coverage.gp" && gnuplot "$report/coverage-png.gp"; then
+    have_plot=1
+  else
+    echo "ci/fuzz.sh: gnuplot failed; the data is in $report/*/cov.dat"
+  fi
 fi
+
 {
   echo "# kmemfuzz fuzz campaign $stamp"
   echo
-  echo "Budget ${time_budget}s over $n_targets targets (${per_target}s each), $jobs job(s), on $(nproc) cores."
+  echo "Budget ${time_budget}s over $n_targets target(s) (${per_target}s each), $jobs job(s), on $(nproc) cores;"
+  echo "commit \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`, $(clang --version | head -1)."
   echo
-  echo "| target | runs | exec/s | coverage | corpus | crashes |"
-  echo "|---|---|---|---|---|---|"
+  echo "| target | runs | exec/s | coverage (edges) | corpus | crashes |"
+  echo "|---|---:|---:|---:|---:|---:|"
   tail -n +2 "$summary" | while IFS=$'\t' read -r a b c d e f; do echo "| $a | $b | $c | $d | $e | $f |"; done
   echo
-  [ -f "$plot" ] && echo "![coverage over time](coverage.svg)"
+  if [ "$have_plot" -eq 1 ]; then
+    echo "![coverage over time](coverage.png)"
+    echo
+    echo "(also [coverage.svg](coverage.svg); data in \`<target>/cov.dat\`, raw logs in \`<target>/fuzz.log\`)"
+  fi
   if [ ${#replays[@]} -gt 0 ]; then
     echo
     echo "## Crashes"
-    for r in "${replays[@]}"; do echo "- \`$r\`"; done
+    echo
+    echo "Each is minimized into corpus/regressions/ (a ctest regression test from the next configure on)."
+    echo
+    printf '%s\n' "${replays[@]}" | sort -u | sed 's/.*/- `&`/'
   fi
 } > "$report/report.md"
 echo
-echo "report: $report/report.md"
+echo "report: ${report#"$root"/}/report.md"
 
 if [ "$crashed" -ne 0 ]; then
   echo
   echo "CRASHES FOUND. Replay with:"
-  for r in "${replays[@]}"; do echo "  $r"; done
+  printf '  %s\n' "${replays[@]}" | sort -u
   exit 1
 fi
 echo "no crashes."
