@@ -632,11 +632,19 @@ class Runner {
         if (!e.live) {
       // Once the object's slab went back to the page allocator the slab layer
       // cannot tell a double free from a wild pointer: either report is right.
+            // If the slab was released and its frames reused by another cache, the
+      // address is someone else's object now (wrong_cache, or an address
+      // inside an object).
       const PageOwner owner = k_.mem().page(k_.layout().pa(e.va).value >> PAGE_SHIFT).owner;
-      const bool slab_gone = owner != PageOwner::slab && owner != PageOwner::large_kmalloc;
+      const auto ref = k_.slab().object_containing(e.va);
+      const bool same_object = ref && ref->start == e.va && !ref->live &&
+                               (e.kind != EntryKind::object || ref->cache == e.cache);
+      const bool slab_gone =
+          (owner != PageOwner::slab && owner != PageOwner::large_kmalloc) || (owner == PageOwner::slab && !same_object);
       call();
       if (slab_gone)
-        return misuse(before, {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page},
+        return misuse(before,
+                      {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page, ReportKind::wrong_cache},
                       "a double free after the object's slab was released");
       return misuse(before, {ReportKind::double_free}, "a double free");
     }
