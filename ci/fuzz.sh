@@ -163,11 +163,16 @@ for t in $targets; do
       hash=$(grep -v '^#' "$tmp" | sha1sum | cut -c1-12)
       dest="corpus/regressions/$t-$hash.kmf"
     else
-      # Not reproducible by the tool (a sanitizer report, a timeout) or too
-      # slow to minimize: keep the raw input, which the target replays.
-      hash=$(sha1sum "$c" | cut -c1-12)
-      dest="corpus/regressions/$t-$hash.bin"
+      # Not a checker violation the tool can shrink (a sanitizer report, a
+      # timeout; the tool itself is sanitized too): let libFuzzer shrink the
+      # bytes while they still crash, and keep them as <target>-<hash>.bin,
+      # which the target replays.
       cp "$c" "$tmp"
+      timeout 90 "$build/fuzz/$t" -minimize_crash=1 -max_total_time=60 -exact_artifact_path="$tmp.min" "$c" \
+        > "$out/minimize-crash.log" 2>&1 || true
+      [ -s "$tmp.min" ] && cp "$tmp.min" "$tmp"
+      hash=$(sha1sum "$tmp" | cut -c1-12)
+      dest="corpus/regressions/$t-$hash.bin"
     fi
     [ -e "$dest" ] || cp "$tmp" "$dest"
     case "$dest" in
