@@ -212,7 +212,7 @@ Pfn BuddyAllocator::alloc(gfp_t gfp, unsigned order, PageOwner owner) {
       const unsigned flags = pass == 0 ? ALLOC_WMARK_LOW : slow_flags;
       if (!watermark_ok(*zc, order, mark, flags)) continue;
       std::uint64_t pfn = 0;
-      if (bug_ == BugForTesting::hand_out_twice && ++allocs_ % 50 == 0 && last_pfn_ != PFN_NIL &&
+      if (bug_ == BugForTesting::hand_out_twice && ++allocs_ % 8 == 0 && last_pfn_ != PFN_NIL &&
           mem_.page(last_pfn_).state == PageState::allocated && mem_.page(last_pfn_).order == order)
         return Pfn{last_pfn_};
       if (take_from_zone(zi, order, pfn)) {

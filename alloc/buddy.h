@@ -92,7 +92,7 @@ class BuddyAllocator {
   enum class BugForTesting : std::uint8_t {
     none,
     skip_coalesce_order_3,  ///< a freed block never merges at order 3
-    hand_out_twice,         ///< every 50th allocation returns the previous block again
+    hand_out_twice,         ///< every 8th allocation returns the previous block again
   };
   void plant_bug_for_testing(BugForTesting bug) { bug_ = bug; }
 
