@@ -248,12 +248,14 @@ bool Kernel::write(VirtAddr va, std::span<const std::byte> in) {
 }
 
 bool Kernel::read_phys(PhysAddr pa, std::span<std::byte> out) const {
+  if (out.empty()) return true;  // (memcpy with a null pointer is undefined even for 0 bytes)
   if (!mem_.contains(pa, out.size())) return false;
   std::memcpy(out.data(), mem_.data(pa), out.size());
   return true;
 }
 
 bool Kernel::write_phys(PhysAddr pa, std::span<const std::byte> in) {
+  if (in.empty()) return true;
   if (!mem_.contains(pa, in.size())) return false;
   std::memcpy(mem_.data(pa), in.data(), in.size());
   return true;

@@ -632,11 +632,19 @@ class Runner {
         if (!e.live) {
       // Once the object's slab went back to the page allocator the slab layer
       // cannot tell a double free from a wild pointer: either report is right.
+            // If the slab was released and its frames reused by another cache, the
+      // address is someone else's object now (wrong_cache, or an address
+      // inside an object).
       const PageOwner owner = k_.mem().page(k_.layout().pa(e.va).value >> PAGE_SHIFT).owner;
-      const bool slab_gone = owner != PageOwner::slab && owner != PageOwner::large_kmalloc;
+      const auto ref = k_.slab().object_containing(e.va);
+      const bool same_object = ref && ref->start == e.va && !ref->live &&
+                               (e.kind != EntryKind::object || ref->cache == e.cache);
+      const bool slab_gone =
+          (owner != PageOwner::slab && owner != PageOwner::large_kmalloc) || (owner == PageOwner::slab && !same_object);
       call();
       if (slab_gone)
-        return misuse(before, {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page},
+        return misuse(before,
+                      {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page, ReportKind::wrong_cache},
                       "a double free after the object's slab was released");
       return misuse(before, {ReportKind::double_free}, "a double free");
     }
@@ -1091,13 +1099,14 @@ class Runner {
 
   // ---- teardown ---------------------------------------------------------------------------
 
-  Check teardown() {
-    reports_at_op_start_ = k_.reports().size();
+    Check teardown() {
+    const std::size_t teardown_reports = k_.reports().size();
     // Objects and pages first (newest first), caches last.
     for (std::size_t i = ledger_.size(); i-- > 0;) {
       const auto s = static_cast<Slot>(i);
       Entry& e = ledger_[i];
       if (!e.live || e.kind == EntryKind::cache) continue;
+      reports_at_op_start_ = k_.reports().size();
       Check c;
       switch (e.kind) {
         case EntryKind::pages:
@@ -1112,16 +1121,20 @@ class Runner {
     }
     for (std::size_t i = ledger_.size(); i-- > 0;) {
       Entry& e = ledger_[i];
-      if (!e.live || e.kind != EntryKind::cache) continue;
+            if (!e.live || e.kind != EntryKind::cache) continue;
+      reports_at_op_start_ = k_.reports().size();
       k_.kmem_cache_destroy(e.cache);
       e.live = false;
       if (auto c = no_report()) return c;
     }
-    // Releasing the empty slabs checks every free object once more.
+        // Releasing the empty slabs checks every free object once more; a
+    // destroyed cache's slabs were checked as they went. Any poison report
+    // since teardown began counts.
     reports_at_op_start_ = k_.reports().size();
     k_.drop_slab();
-    if (auto c = accept_debug_reports()) return c;
     if (auto c = no_report()) return c;
+    reports_at_op_start_ = teardown_reports;
+    if (auto c = accept_debug_reports()) return c;
     if (pending_debug_)
       return fail(Inv::DEBUG_DETECT, {},
                   "a slab object was written after it was freed and slab_debug never reported the poison");
