@@ -128,7 +128,8 @@ for t in $targets; do
   runs=$(sed -nE 's/^[0-9]+ stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
   eps=$(sed -nE 's/^[0-9]+ stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -1)
   [ -n "$runs" ] || runs=$(sed -nE 's/^[0-9]+ #([0-9]+).*/\1/p' <<<"$last")
-  [ -n "$eps" ] || eps=$(sed -nE 's/.*exec\/s:? ([0-9]+).*/\1/p' <<<"$last")
+  # Fork mode prints the last job's rate; the campaign's is runs / time.
+  if [ -z "$eps" ] && [ -n "$runs" ]; then eps=$(( runs / (SECONDS - start > 0 ? SECONDS - start : 1) )); fi
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
   # Coverage over time for the plot: seconds, edges.
   sed -nE 's/^([0-9]+) #[0-9]+:?[[:space:]].*cov: ([0-9]+).*/\1 \2/p' "$log" > "$out/cov.dat" || true
@@ -145,11 +146,20 @@ for t in $targets; do
   size=$(find "$corpus" -type f | wc -l)
 
   # Crashes → minimized reproducers, named by the minimized program's hash
-  # so that one bug found many times gives one file.
+  # so that one bug found many times gives one file. Fork mode may collect
+  # hundreds of crashes of one bug: only the first of each signature (the
+  # invariant and op kind, or the sanitizer's source location) is minimized.
   ncrash=0
+  declare -A signatures=()
   for c in "$out/artifacts"/crash-* "$out/artifacts"/leak-* "$out/artifacts"/timeout-* "$out/artifacts"/oom-*; do
     [ -e "$c" ] || continue
     ncrash=$((ncrash + 1))
+    sig=$({ timeout 60 "$build/fuzz/$t" "$c" 2>&1 || true; } |
+            sed -nE 's/^VIOLATION ([A-Z0-9-]+) at op [0-9]+(: [a-z0-9]+ = ([a-z_]+)|: ([a-z_]+)| \(teardown\)).*/\1 \3\4\2/p; s/^SUMMARY: (.*)/\1/p' |
+            head -1 | sed -E 's/ = [a-z_]+$//; s/^([A-Z0-9-]+ [a-z_]*): .*/\1/' || true)
+    [ -n "$sig" ] || sig="unknown $(basename "$c")"
+    if [ -n "${signatures[$sig]:-}" ]; then continue; fi
+    signatures[$sig]=1
     if [ "$t" = fuzz_script ]; then
       hash=$(sha1sum "$c" | cut -c1-12)
       dest="corpus/regressions/fuzz_script/$hash"
@@ -168,7 +178,7 @@ for t in $targets; do
       # bytes while they still crash, and keep them as <target>-<hash>.bin,
       # which the target replays.
       cp "$c" "$tmp"
-      timeout 90 "$build/fuzz/$t" -minimize_crash=1 -max_total_time=60 -exact_artifact_path="$tmp.min" "$c" \
+      timeout 45 "$build/fuzz/$t" -minimize_crash=1 -max_total_time=30 -exact_artifact_path="$tmp.min" "$c" \
         > "$out/minimize-crash.log" 2>&1 || true
       [ -s "$tmp.min" ] && cp "$tmp.min" "$tmp"
       hash=$(sha1sum "$tmp" | cut -c1-12)
@@ -181,6 +191,10 @@ for t in $targets; do
     esac
   done
   [ "$ncrash" -gt 0 ] && crashed=1
+  if [ "$ncrash" -gt 0 ]; then
+    echo "  $ncrash crash(es), ${#signatures[@]} distinct:"
+    printf '    %s\n' "${!signatures[@]}"
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${runs:-0}" "${eps:-0}" "${cov:-0}" "$size" "$ncrash" >> "$summary"
 done
 
