@@ -17,6 +17,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "alloc/format.h"
 #include "check/fit_model.h"
 #include "check/kernel_checker.h"  // stamp_byte
 #include "ops/generic_text.h"
@@ -24,11 +25,7 @@
 namespace kmf {
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
+using detail::hex;
 
 std::uint64_t round_up(std::uint64_t v, std::uint64_t g) { return g <= 1 ? v : (v + g - 1) / g * g; }
 
@@ -226,6 +223,17 @@ class Run {
       write_mem(b.addr + off, {buf.data(), n});
     }
   }
+  /// realloc moved `before` to `b`: the common prefix must read back with the
+  /// old block's stamps. `what` names the call in the message.
+  bool kept_prefix(const Rec& before, const Rec& b, std::uint64_t new_size, const std::string& what) {
+    Rec carried = before;
+    carried.addr = b.addr;
+    if (const auto off = changed(carried, std::min(before.size, new_size)))
+      return fail(Inv::INTEGRITY, {b.addr + *off},
+                  what + " did not keep byte " + std::to_string(*off) + " of the common prefix");
+    return true;
+  }
+
   /// The first of the first `len` bytes of b that no longer holds its stamp.
   std::optional<std::uint64_t> changed(const Rec& b, std::uint64_t len) {
     if (!can_touch()) return std::nullopt;
@@ -433,14 +441,10 @@ class ArenaRun : public Run {
     b.align = init_.align;
     note("-> " + at(b.addr));
     if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
-    // The common prefix moved with the block: compare against the old stamps.
-    Rec carried = before;
-    carried.addr = b.addr;
-    if (const auto off = changed(carried, std::min(before.size, op.size)))
-      return fail(Inv::INTEGRITY, {b.addr + *off},
-                  "realloc of " + name(op.src) + " from " + std::to_string(before.size) + " to " +
-                      std::to_string(op.size) + " bytes did not keep byte " + std::to_string(*off) +
-                      " of the common prefix");
+    if (!kept_prefix(before, b, op.size,
+                     "realloc of " + name(op.src) + " from " + std::to_string(before.size) + " to " +
+                         std::to_string(op.size) + " bytes"))
+      return false;
     bind(op.dst, b);
     stamp(slot(op.dst));
     return true;
@@ -674,12 +678,7 @@ class ObjectRun : public Run {
         b.align = before.align;
         note("-> " + hex(b.addr));
         if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
-        Rec carried = before;
-        carried.addr = b.addr;
-        if (const auto off = changed(carried, std::min(before.size, op.size)))
-          return fail(Inv::INTEGRITY, {b.addr + *off},
-                      "realloc of " + name(op.src) + " did not keep byte " + std::to_string(*off) +
-                          " of the common prefix");
+        if (!kept_prefix(before, b, op.size, "realloc of " + name(op.src))) return false;
         bind(op.dst, b);
         stamp(slot(op.dst));
         return true;
