@@ -201,49 +201,60 @@ std::optional<std::uint64_t> for_each_chunk(const Kernel& k, VirtAddr va, std::s
 
 namespace {
 
-/// [va, va + len) lies in one page of the direct map: it translates linearly
-/// and cannot fault, so one copy does what the page walk would (the hot path
-/// of small object accesses).
-bool direct_map_single_page(const Layout& l, VirtAddr va, std::size_t len) {
-  return len <= PAGE_SIZE - (va.value & (PAGE_SIZE - 1)) && l.in_direct_map(va);
-}
+/// [va, va + len) lies in one page: one translation covers it all (the hot
+/// path of object and stamp accesses), where longer ranges check every page
+/// before touching any.
+bool single_page(VirtAddr va, std::size_t len) { return len <= PAGE_SIZE - (va.value & (PAGE_SIZE - 1)); }
 
 }  // namespace
 
+void Kernel::report_fault(std::uint64_t va, const char* access) {
+  reports_.add(ReportKind::page_fault, va,
+               format("BUG: unable to handle page fault for address: %llx (%s)",
+                      static_cast<unsigned long long>(va), access));
+}
+
 bool Kernel::read(VirtAddr va, std::span<std::byte> out) {
-  if (direct_map_single_page(layout_, va, out.size())) {
-    if (!read_phys(layout_.pa(va), out)) std::memset(out.data(), 0xff, out.size());  // as below
+  if (out.empty()) return true;
+  const auto fill_ones = [&](std::size_t off, std::size_t n) { std::memset(out.data() + off, 0xff, n); };
+  if (single_page(va, out.size())) {
+    const auto pa = translate(va);
+    if (!pa) {
+      report_fault(va.value, "read");
+      return false;
+    }
+    if (!read_phys(*pa, out)) fill_ones(0, out.size());  // no RAM: bus reads ones
     return true;
   }
   auto noop = [](PhysAddr, std::size_t, std::size_t) {};
   if (auto bad = for_each_chunk(*this, va, out.size(), false, noop)) {
-    reports_.add(ReportKind::page_fault, *bad,
-                 format("BUG: unable to handle page fault for address: %llx (read)",
-                        static_cast<unsigned long long>(*bad)));
+    report_fault(*bad, "read");
     return false;
   }
   for_each_chunk(*this, va, out.size(), true, [&](PhysAddr pa, std::size_t off, std::size_t n) {
-    if (!read_phys(pa, out.subspan(off, n)))
-      std::memset(out.data() + off, 0xff, n);  // no RAM: bus reads ones
+    if (!read_phys(pa, out.subspan(off, n))) fill_ones(off, n);
   });
   return true;
 }
 
 bool Kernel::write(VirtAddr va, std::span<const std::byte> in) {
-  if (direct_map_single_page(layout_, va, in.size())) {
-    write_phys(layout_.pa(va), in);  // as below: writes without RAM behind them are dropped
+  if (in.empty()) return true;
+  if (single_page(va, in.size())) {
+    const auto pa = translate(va);
+    if (!pa) {
+      report_fault(va.value, "write");
+      return false;
+    }
+    write_phys(*pa, in);  // writes to device space without RAM are dropped
     return true;
   }
   auto noop = [](PhysAddr, std::size_t, std::size_t) {};
   if (auto bad = for_each_chunk(*this, va, in.size(), false, noop)) {
-    reports_.add(ReportKind::page_fault, *bad,
-                 format("BUG: unable to handle page fault for address: %llx (write)",
-                        static_cast<unsigned long long>(*bad)));
+    report_fault(*bad, "write");
     return false;
   }
-  for_each_chunk(*this, va, in.size(), true, [&](PhysAddr pa, std::size_t off, std::size_t n) {
-    write_phys(pa, in.subspan(off, n));  // writes to device space without RAM are dropped
-  });
+  for_each_chunk(*this, va, in.size(), true,
+                 [&](PhysAddr pa, std::size_t off, std::size_t n) { write_phys(pa, in.subspan(off, n)); });
   return true;
 }
 
@@ -257,7 +268,7 @@ bool Kernel::read_phys(PhysAddr pa, std::span<std::byte> out) const {
 bool Kernel::write_phys(PhysAddr pa, std::span<const std::byte> in) {
   if (in.empty()) return true;
   if (!mem_.contains(pa, in.size())) return false;
-  std::memcpy(mem_.data(pa), in.data(), in.size());
+  std::memcpy(mem_.writable(pa, in.size()), in.data(), in.size());
   return true;
 }
 

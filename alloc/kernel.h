@@ -159,6 +159,8 @@ class Kernel {
   VmapSpace& vmap_for_testing() { return *vm_; }
 
  private:
+  /// Records "BUG: unable to handle page fault for address: …" for `va`.
+  void report_fault(std::uint64_t va, const char* access);
   friend class SlabAllocator;
   friend class VmapSpace;
 

@@ -47,7 +47,7 @@ PhysAddr PageTable::entry_location(Pfn table, unsigned idx) const {
 }
 
 std::uint64_t PageTable::read_entry(Pfn table, unsigned idx) const {
-  const std::byte* p = mem_.data(entry_location(table, idx));
+  const std::byte* p = mem_.writable(entry_location(table, idx), entry_bytes_);
   if (entry_bytes_ == 4) {
     std::uint32_t v;
     std::memcpy(&v, p, sizeof v);
@@ -59,7 +59,7 @@ std::uint64_t PageTable::read_entry(Pfn table, unsigned idx) const {
 }
 
 void PageTable::write_entry(Pfn table, unsigned idx, std::uint64_t value) {
-  std::byte* p = mem_.data(entry_location(table, idx));
+  std::byte* p = mem_.writable(entry_location(table, idx), entry_bytes_);
   if (entry_bytes_ == 4) {
     const auto v = static_cast<std::uint32_t>(value);
     std::memcpy(p, &v, sizeof v);

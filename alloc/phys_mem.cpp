@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -28,6 +29,74 @@ std::uint64_t resident(const void* addr, std::size_t bytes) {
   return count * host_page;
 }
 
+void unmap(void* p, std::size_t bytes) { ::munmap(p, bytes); }
+
+constexpr std::size_t POOLED_MEM_BYTES = PhysMem::POOLED_BYTES;
+constexpr std::size_t POOLED_PAGES_BYTES = (PhysMem::POOLED_BYTES >> PAGE_SHIFT) * sizeof(Page);
+/// Two machines alive at once (a subject and a reference, a test's pair) is
+/// the most any caller uses; more simply map and unmap as before.
+constexpr std::size_t POOL_CAPACITY = 2;
+
+struct Mapping {
+  std::byte* mem;
+  Page* pages;
+};
+
+/// Zeroed host mappings waiting for the next small machine on this thread.
+struct Pool {
+  std::vector<Mapping> ready;
+
+  Pool() { ready.reserve(POOL_CAPACITY); }
+  ~Pool() { drain(); }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  Mapping take() {
+    if (!ready.empty()) {
+      const Mapping m = ready.back();
+      ready.pop_back();
+      return m;
+    }
+    Mapping m{static_cast<std::byte*>(reserve(POOLED_MEM_BYTES)), nullptr};
+    try {
+      m.pages = static_cast<Page*>(reserve(POOLED_PAGES_BYTES));
+    } catch (...) {
+      unmap(m.mem, POOLED_MEM_BYTES);
+      throw;
+    }
+    return m;
+  }
+
+  void drain() {
+    for (const Mapping& m : ready) {
+      unmap(m.pages, POOLED_PAGES_BYTES);
+      unmap(m.mem, POOLED_MEM_BYTES);
+    }
+    ready.clear();
+  }
+
+  void give_back(Mapping m) {
+    if (ready.size() < POOL_CAPACITY) {
+      ready.push_back(m);
+      return;
+    }
+    unmap(m.pages, POOLED_PAGES_BYTES);
+    unmap(m.mem, POOLED_MEM_BYTES);
+  }
+};
+
+Pool& pool() {
+  thread_local Pool p;
+  return p;
+}
+
+bool all_zero(const std::byte* p, std::size_t n) {
+  const std::byte* end = p + n;
+  for (; p != end; ++p)
+    if (*p != std::byte{0}) return false;
+  return true;
+}
+
 }  // namespace
 
 const char* page_owner_name(PageOwner o) {
@@ -43,29 +112,75 @@ const char* page_owner_name(PageOwner o) {
 }
 
 PhysMem::PhysMem(std::uint64_t bytes) : bytes_(bytes & PAGE_MASK) {
-  mem_ = static_cast<std::byte*>(reserve(bytes_));
+  if (bytes_ <= POOLED_BYTES) {
+    const Mapping m = pool().take();
+    mem_ = m.mem;
+    pages_ = m.pages;
+    mem_map_bytes_ = POOLED_MEM_BYTES;
+    pages_map_bytes_ = POOLED_PAGES_BYTES;
+    pooled_ = true;
+    dirty_.assign((nr_frames() + 63) / 64, 0);
+    return;
+  }
+  mem_map_bytes_ = bytes_;
+  mem_ = static_cast<std::byte*>(reserve(mem_map_bytes_));
   pages_map_bytes_ = nr_frames() * sizeof(Page);
   try {
     pages_ = static_cast<Page*>(reserve(pages_map_bytes_));
   } catch (...) {
-    ::munmap(mem_, bytes_);
+    unmap(mem_, mem_map_bytes_);
     throw;
   }
 }
 
 PhysMem::~PhysMem() {
-  ::munmap(pages_, pages_map_bytes_);
-  ::munmap(mem_, bytes_);
+  if (!pooled_) {
+    unmap(pages_, pages_map_bytes_);
+    unmap(mem_, mem_map_bytes_);
+    return;
+  }
+  // Zero what this machine wrote, a run of dirty frames at a time.
+  const auto is_dirty = [&](std::uint64_t f) { return (dirty_[f >> 6] >> (f & 63) & 1) != 0; };
+  const std::uint64_t n = nr_frames();
+  std::uint64_t f = 0;
+  while (f < n) {
+    if (dirty_[f >> 6] == 0) {  // a clean word: skip its 64 frames at once
+      f = (f | 63) + 1;
+      continue;
+    }
+    if (!is_dirty(f)) {
+      ++f;
+      continue;
+    }
+    const std::uint64_t first = f;
+    while (f < n && is_dirty(f)) ++f;
+    std::memset(mem_ + (first << PAGE_SHIFT), 0, (f - first) << PAGE_SHIFT);
+  }
+  std::memset(pages_, 0, nr_frames() * sizeof(Page));
+  pool().give_back({mem_, pages_});
 }
 
-void PhysMem::zero(PhysAddr pa, std::uint64_t len) { std::memset(mem_ + pa.value, 0, len); }
+void PhysMem::zero(PhysAddr pa, std::uint64_t len) { std::memset(writable(pa, len), 0, len); }
 
 void PhysMem::fill(PhysAddr pa, std::uint64_t len, std::byte value) {
-  std::memset(mem_ + pa.value, static_cast<int>(value), len);
+  std::memset(writable(pa, len), static_cast<int>(value), len);
 }
 
 std::uint64_t PhysMem::resident_bytes() const {
-  return resident(mem_, bytes_) + resident(pages_, pages_map_bytes_);
+  return resident(mem_, pooled_ ? bytes_ : mem_map_bytes_) +
+         resident(pages_, pooled_ ? nr_frames() * sizeof(Page) : pages_map_bytes_);
 }
+
+bool PhysMem::pool_is_clean_for_testing() {
+  for (const Mapping& m : pool().ready)
+    if (!all_zero(m.mem, POOLED_MEM_BYTES) ||
+        !all_zero(reinterpret_cast<const std::byte*>(m.pages), POOLED_PAGES_BYTES))
+      return false;
+  return true;
+}
+
+std::size_t PhysMem::pooled_mappings_for_testing() { return pool().ready.size(); }
+
+void PhysMem::drain_pool() { pool().drain(); }
 
 }  // namespace kmf

@@ -5,11 +5,20 @@
 // pages it touches. Untouched metadata reads as zero, which is the state of a
 // frame that is neither the head of a block nor reserved, so boot writes only
 // the head of each free block.
+//
+// Fuzzing builds a fresh small machine for every input, and mapping, faulting
+// in and unmapping its host memory used to cost more than running the input.
+// So machines of at most POOLED_BYTES take their host memory from a small
+// per-thread pool: when one is destroyed, every frame it wrote (a bitmap
+// kept by writable(), zero() and fill()) and its whole metadata array are
+// zeroed again, and the mapping waits for the next machine. Every machine
+// still starts from zeroed RAM and zeroed metadata; nothing else survives.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "alloc/types.h"
 
@@ -71,21 +80,53 @@ class PhysMem {
   Page& page(std::uint64_t pfn) { return pages_[pfn]; }
   const Page& page(std::uint64_t pfn) const { return pages_[pfn]; }
 
-  /// Raw frame contents; callers bound-check with contains().
-  std::byte* data(PhysAddr pa) { return mem_ + pa.value; }
+  /// Raw frame contents for reading; callers bound-check with contains().
   const std::byte* data(PhysAddr pa) const { return mem_ + pa.value; }
+  /// The same bytes for writing [pa, pa + len): marks their frames dirty,
+  /// which is how a pooled mapping knows what to zero for the next machine.
+  /// Every write to simulated RAM goes through here, zero() or fill().
+  std::byte* writable(PhysAddr pa, std::uint64_t len) {
+    mark_dirty(pa, len);
+    return mem_ + pa.value;
+  }
 
   void zero(PhysAddr pa, std::uint64_t len);
   void fill(PhysAddr pa, std::uint64_t len, std::byte value);
 
   /// Host bytes actually resident (RSS of the two mappings), for reports.
+  /// A pooled mapping also counts the zeroed pages earlier machines left
+  /// resident.
   std::uint64_t resident_bytes() const;
 
+  /// Machines this small share host mappings through the per-thread pool.
+  static constexpr std::uint64_t POOLED_BYTES = std::uint64_t{64} << 20;
+  bool pooled() const { return pooled_; }
+
+  /// True when every mapping waiting in this thread's pool is entirely zero
+  /// (RAM and metadata): the check that no write escaped writable(). Scans
+  /// every byte; for tests.
+  static bool pool_is_clean_for_testing();
+  /// Mappings waiting in this thread's pool.
+  static std::size_t pooled_mappings_for_testing();
+  /// Unmaps every mapping waiting in this thread's pool (gives the host
+  /// memory back; the next small machine maps afresh).
+  static void drain_pool();
+
  private:
+  void mark_dirty(PhysAddr pa, std::uint64_t len) {
+    if (!pooled_ || len == 0) return;
+    const std::uint64_t first = pa.value >> PAGE_SHIFT;
+    const std::uint64_t last = (pa.value + len - 1) >> PAGE_SHIFT;
+    for (std::uint64_t f = first; f <= last; ++f) dirty_[f >> 6] |= std::uint64_t{1} << (f & 63);
+  }
+
   std::uint64_t bytes_;
   std::byte* mem_ = nullptr;
   Page* pages_ = nullptr;
+  std::size_t mem_map_bytes_ = 0;
   std::size_t pages_map_bytes_ = 0;
+  bool pooled_ = false;
+  std::vector<std::uint64_t> dirty_;  ///< a bit per frame written (pooled only)
 };
 
 }  // namespace kmf

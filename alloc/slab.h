@@ -377,7 +377,7 @@ inline void SlabAllocator::relist(KmemCache& c, std::uint32_t id) {
 }
 
 inline std::byte* SlabAllocator::object_bytes(const Slab& s, const KmemCache& c, std::uint32_t index) {
-  return k_.mem_.data(PhysAddr{(s.head_pfn << PAGE_SHIFT) + std::uint64_t{index} * c.size()});
+  return k_.mem_.writable(PhysAddr{(s.head_pfn << PAGE_SHIFT) + std::uint64_t{index} * c.size()}, c.size());
 }
 
 inline const std::byte* SlabAllocator::object_bytes(const Slab& s, const KmemCache& c,

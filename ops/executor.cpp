@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <initializer_list>
 #include <sstream>
 #include <stdexcept>
@@ -220,29 +221,38 @@ class Runner {
     Entry& e = slot(s);
     if (scribbled_) return std::nullopt;  // a misuse write may have hit anything
     // Walk the stamped segments (each knows its stamp) — or, for zeroed
-    // memory, the sample ranges — and let program writes override: O(bytes)
-    // per segment plus O(writes) per byte, writes being few.
-    std::vector<Entry::Stamp> ranges = e.stamps;
-    if (ranges.empty())
-      for (auto [off, len] : stamp_ranges(e.size, e.va.value)) ranges.push_back({off, len, UINT32_MAX});
-    for (const Entry::Stamp& seg : ranges) {
+    // memory, the sample ranges — build what each must read (the stamp, then
+    // the program's writes over it in order; `defined_` marks the bytes that
+    // have an expected value) and compare in bulk: O(bytes + writes) per segment.
+    const bool sampled = e.stamps.empty();
+    if (sampled) {
+      ranges_.clear();
+      for (auto [off, len] : stamp_ranges(e.size, e.va.value)) ranges_.push_back({off, len, UINT32_MAX});
+    }
+    for (const Entry::Stamp& seg : sampled ? ranges_ : e.stamps) {
       const std::uint64_t off = seg.offset, len = seg.length;
       buf_.resize(len);
       if (!access(e, off, buf_, false))
         return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
+      want_.resize(len);
+      defined_.assign(len, seg.id != UINT32_MAX);
+      if (seg.id != UINT32_MAX)
+        for (std::uint64_t i = 0; i < len; ++i) want_[i] = std::byte{stamp_byte(seg.id, off + i)};
+      for (const Entry::Write& w : e.writes) {
+        const std::uint64_t from = std::max(w.offset, off), to = std::min(w.offset + w.length, off + len);
+        if (from >= to) continue;
+        std::memset(want_.data() + (from - off), w.byte, to - from);
+        std::memset(defined_.data() + (from - off), 1, to - from);
+      }
+      if (seg.id != UINT32_MAX && std::memcmp(buf_.data(), want_.data(), len) == 0) continue;
       for (std::uint64_t i = 0; i < len; ++i) {
-        std::optional<std::uint8_t> want_or;
-        for (auto it = e.writes.rbegin(); it != e.writes.rend() && !want_or; ++it)
-          if (off + i >= it->offset && off + i < it->offset + it->length) want_or = it->byte;
-        if (!want_or && seg.id != UINT32_MAX) want_or = stamp_byte(seg.id, off + i);
-        if (!want_or) continue;
-        const std::uint8_t want = *want_or;
-        if (std::to_integer<std::uint8_t>(buf_[i]) != want)
-          return fail(Inv::INTEGRITY, {e.va.value + off + i},
-                      "byte " + std::to_string(off + i) + " of " + name(s) + " (" +
-                          std::string(entry_kind_name(e.kind)) + ", " + std::to_string(e.size) +
-                          " bytes) reads " + hex(std::to_integer<std::uint8_t>(buf_[i])) + ", stamped " +
-                          hex(want) + ": something else wrote into it while it was live");
+        if (!defined_[i] || buf_[i] == want_[i]) continue;
+        const auto want = std::to_integer<std::uint8_t>(want_[i]);
+        return fail(Inv::INTEGRITY, {e.va.value + off + i},
+                    "byte " + std::to_string(off + i) + " of " + name(s) + " (" +
+                        std::string(entry_kind_name(e.kind)) + ", " + std::to_string(e.size) +
+                        " bytes) reads " + hex(std::to_integer<std::uint8_t>(buf_[i])) + ", stamped " +
+                        hex(want) + ": something else wrote into it while it was live");
       }
     }
     return std::nullopt;
@@ -629,22 +639,23 @@ class Runner {
       return misuse(before, {ReportKind::invalid_free, ReportKind::wrong_cache, ReportKind::bad_address},
                     "kmem_cache_free of memory the cache did not return");
     }
-        if (!e.live) {
+    if (!e.live) {
       // Once the object's slab went back to the page allocator the slab layer
       // cannot tell a double free from a wild pointer: either report is right.
-            // If the slab was released and its frames reused by another cache, the
+      // If the slab was released and its frames reused by another cache, the
       // address is someone else's object now (wrong_cache, or an address
       // inside an object).
       const PageOwner owner = k_.mem().page(k_.layout().pa(e.va).value >> PAGE_SHIFT).owner;
       const auto ref = k_.slab().object_containing(e.va);
-      const bool same_object = ref && ref->start == e.va && !ref->live &&
-                               (e.kind != EntryKind::object || ref->cache == e.cache);
-      const bool slab_gone =
-          (owner != PageOwner::slab && owner != PageOwner::large_kmalloc) || (owner == PageOwner::slab && !same_object);
+      const bool same_object =
+          ref && ref->start == e.va && !ref->live && (e.kind != EntryKind::object || ref->cache == e.cache);
+      const bool slab_gone = (owner != PageOwner::slab && owner != PageOwner::large_kmalloc) ||
+                             (owner == PageOwner::slab && !same_object);
       call();
       if (slab_gone)
         return misuse(before,
-                      {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page, ReportKind::wrong_cache},
+                      {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page,
+                       ReportKind::wrong_cache},
                       "a double free after the object's slab was released");
       return misuse(before, {ReportKind::double_free}, "a double free");
     }
@@ -655,7 +666,7 @@ class Runner {
     const bool right_api =
         via_kfree ? e.kind == EntryKind::kmalloc : (e.kind == EntryKind::object && e.cache_slot == cache);
     if (!via_kfree && !slot(cache).live) return skip("the cache was destroyed");
-        if (!right_api) {
+    if (!right_api) {
       // kfree of a kmem_cache object is legal in modern kernels; anything
       // else names the wrong cache. The stamps are read before the call: a
       // successful free poisons the object (found by fuzz_kernel).
@@ -681,7 +692,7 @@ class Runner {
         return fail(Inv::DEBUG_DETECT, {e.va.value},
                     name(src) + " was written past its end, and slab_debug did not notice when it was freed");
       trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
-            for (const Entry::Write& w : e.scribbles) {
+      for (const Entry::Write& w : e.scribbles) {
         const std::uint64_t lo = std::max(w.offset, k_.slab().object_containing(e.va)->cache->object_size());
         if (lo >= w.offset + w.length) continue;
         buf_.assign(w.offset + w.length - lo, std::byte{0xcc});
@@ -928,7 +939,7 @@ class Runner {
         // A deliberate bad write (overflow, use after free). The slab's
         // debug checks must notice it on a slab object (DEBUG-DETECT);
         // payload integrity is no longer judged (the write may hit anything).
-                // Scribbles model the bugs slab_debug exists for, so they stay on one
+        // Scribbles model the bugs slab_debug exists for, so they stay on one
         // slab object: past its end only into its own red zone, after free
         // only inside the (poisoned) object. Anything wider would land in a
         // neighbour, a page table or another owner (found by fuzz_kernel).
@@ -1099,7 +1110,7 @@ class Runner {
 
   // ---- teardown ---------------------------------------------------------------------------
 
-    Check teardown() {
+  Check teardown() {
     const std::size_t teardown_reports = k_.reports().size();
     // Objects and pages first (newest first), caches last.
     for (std::size_t i = ledger_.size(); i-- > 0;) {
@@ -1121,13 +1132,13 @@ class Runner {
     }
     for (std::size_t i = ledger_.size(); i-- > 0;) {
       Entry& e = ledger_[i];
-            if (!e.live || e.kind != EntryKind::cache) continue;
+      if (!e.live || e.kind != EntryKind::cache) continue;
       reports_at_op_start_ = k_.reports().size();
       k_.kmem_cache_destroy(e.cache);
       e.live = false;
       if (auto c = no_report()) return c;
     }
-        // Releasing the empty slabs checks every free object once more; a
+    // Releasing the empty slabs checks every free object once more; a
     // destroyed cache's slabs were checked as they went. Any poison report
     // since teardown began counts.
     reports_at_op_start_ = k_.reports().size();
@@ -1151,6 +1162,9 @@ class Runner {
   std::vector<std::string> printed_;
   std::vector<Report> last_op_reports_;
   std::vector<std::byte> buf_;
+  std::vector<std::byte> want_;        ///< verify_stamps: what a segment must read
+  std::vector<std::uint8_t> defined_;  ///< verify_stamps: which of want_ is defined
+  std::vector<Entry::Stamp> ranges_;   ///< verify_stamps: sample ranges of zeroed memory
   std::string trace_suffix_;
   std::size_t op_index_ = 0;
   std::size_t reports_at_op_start_ = 0;

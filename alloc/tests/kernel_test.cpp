@@ -215,6 +215,105 @@ TEST(KernelMachine, the_same_calls_give_the_same_addresses) {
   EXPECT_EQ(run(), run());
 }
 
+/// True when every byte of RAM and every frame's metadata of `k` is zero.
+bool machine_is_zeroed(const Kernel& k) {
+  const PhysMem& m = k.mem();
+  for (std::uint64_t pfn = 0; pfn < m.nr_frames(); ++pfn) {
+    const Page& pg = m.page(pfn);
+    if (pg.next || pg.prev || pg.priv || pg.state != PageState::none || pg.order ||
+        pg.owner != PageOwner::none || pg.flags)
+      return false;
+  }
+  const std::byte* ram = m.data(PhysAddr{0});
+  for (std::uint64_t i = 0; i < m.bytes(); ++i)
+    if (ram[i] != std::byte{0}) return false;
+  return true;
+}
+
+/// Dirties RAM and metadata every way the allocators do: pages, kmalloc
+/// objects with slab debug poison, vmalloc page tables, raw writes.
+void scribble_all_over(Kernel& k) {
+  const std::array<std::byte, 64> junk = [] {
+    std::array<std::byte, 64> a{};
+    a.fill(std::byte{0xa5});
+    return a;
+  }();
+  for (unsigned order = 0; order < 4; ++order) {
+    const VirtAddr a = k.get_free_pages(GFP_KERNEL, order);
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(k.write(a, junk));
+  }
+  for (std::size_t size : {8u, 100u, 3000u}) {
+    const VirtAddr o = k.kmalloc(size, GFP_KERNEL);
+    ASSERT_TRUE(o);
+    ASSERT_TRUE(k.write(o, std::span(junk).first(std::min<std::size_t>(size, junk.size()))));
+    k.kfree(o);  // poisons under slab debug
+  }
+  const VirtAddr v = k.vmalloc(5 * PAGE_SIZE);
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(k.write(v + 3 * PAGE_SIZE, junk));
+  ASSERT_TRUE(k.write_phys(PhysAddr{k.mem().bytes() - junk.size()}, junk));
+}
+
+TEST(PhysMemPool, a_small_machine_reuses_host_memory_and_starts_zeroed) {
+  PhysMem::drain_pool();
+  const MachineConfig cfg{.mem_bytes = 24 * MiB, .slab_debug = true};
+  {
+    Kernel k(cfg);
+    EXPECT_TRUE(k.mem().pooled());
+    scribble_all_over(k);
+    EXPECT_FALSE(machine_is_zeroed(k));
+  }
+  ASSERT_EQ(PhysMem::pooled_mappings_for_testing(), 1u);
+  EXPECT_TRUE(PhysMem::pool_is_clean_for_testing());
+  {
+    Kernel a(MachineConfig{.mem_bytes = 8 * MiB});  // a smaller machine on the same mapping
+    EXPECT_EQ(PhysMem::pooled_mappings_for_testing(), 0u);
+    Kernel b(cfg);  // and a second one alive beside it maps its own
+    scribble_all_over(a);
+    scribble_all_over(b);
+  }
+  EXPECT_EQ(PhysMem::pooled_mappings_for_testing(), 2u);
+  EXPECT_TRUE(PhysMem::pool_is_clean_for_testing());
+  // A large machine does not use the pool.
+  Kernel big(MachineConfig{.mem_bytes = PhysMem::POOLED_BYTES + 4 * MiB});
+  EXPECT_FALSE(big.mem().pooled());
+  EXPECT_EQ(PhysMem::pooled_mappings_for_testing(), 2u);
+}
+
+TEST(PhysMemPool, the_same_calls_give_the_same_contents_after_a_dirty_predecessor) {
+  const MachineConfig cfg{.mem_bytes = 16 * MiB, .slab_debug = true, .seed = 3};
+  auto contents = [&] {
+    Kernel k(cfg);
+    // Memory handed out without zeroing shows whatever the frames held.
+    EXPECT_TRUE(k.kmalloc(3000, GFP_KERNEL));
+    EXPECT_TRUE(k.get_free_pages(GFP_KERNEL, 2));
+    EXPECT_TRUE(k.vmalloc(3 * PAGE_SIZE));
+    std::vector<std::byte> out(k.mem().bytes());
+    EXPECT_TRUE(k.read_phys(PhysAddr{0}, out));
+    return out;
+  };
+  PhysMem::drain_pool();
+  const auto fresh = contents();  // a new host mapping
+  {
+    Kernel k(cfg);
+    scribble_all_over(k);
+  }
+  EXPECT_EQ(contents(), fresh);  // a reused one
+}
+
+TEST(PhysMemPool, a_write_that_bypasses_writable_is_caught_by_the_pool_check) {
+  PhysMem::drain_pool();
+  {
+    Kernel k(MachineConfig{.mem_bytes = 4 * MiB});
+    // What a careless new write path would do: write without marking dirty.
+    const_cast<std::byte*>(k.mem().data(PhysAddr{5 * PAGE_SIZE + 17}))[0] = std::byte{1};
+  }
+  EXPECT_FALSE(PhysMem::pool_is_clean_for_testing());
+  PhysMem::drain_pool();  // leave no dirty mapping to the tests that follow
+  EXPECT_TRUE(PhysMem::pool_is_clean_for_testing());
+}
+
 TEST(Gfp, names_print_and_parse) {
   EXPECT_EQ(gfp_to_string(GFP_KERNEL), "GFP_KERNEL");
   EXPECT_EQ(gfp_to_string(GFP_DMA | GFP_ZERO | GFP_KERNEL), "GFP_KERNEL|GFP_DMA|GFP_ZERO");

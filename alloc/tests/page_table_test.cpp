@@ -215,14 +215,14 @@ TEST(PageTable, a_corrupted_upper_entry_pointing_outside_ram_reads_as_unmapped) 
   const PhysAddr pde = pfn_to_phys(pt.root()) + (va.value >> 22) * 4;
   const std::uint64_t good = raw_entry(k, pde, 4);
   const std::uint32_t bad = 0xfffff000u | PTE_TABLE_BITS;  // a frame far beyond 160 MiB
-  std::memcpy(k.mem_for_testing().data(pde), &bad, 4);
+  std::memcpy(k.mem_for_testing().writable(pde, 4), &bad, 4);
   EXPECT_FALSE(pt.translate(va));
   EXPECT_EQ(pt.unmap(va), 0u);
   int n = 0;
   pt.for_each_pte([&](VirtAddr, const Pte&) { ++n; });
   EXPECT_EQ(n, 0);
   const auto fixed = static_cast<std::uint32_t>(good);
-  std::memcpy(k.mem_for_testing().data(pde), &fixed, 4);
+  std::memcpy(k.mem_for_testing().writable(pde, 4), &fixed, 4);
   EXPECT_EQ(pt.unmap(va), (5ULL << PAGE_SHIFT) | 0x163);
   EXPECT_EQ(pt.nr_tables(), 0u);
 }

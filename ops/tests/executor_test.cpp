@@ -7,6 +7,9 @@
 
 #include "alloc/fault.h"
 #include "alloc/tests/test_util.h"
+#include "check/violation.h"
+#include "ops/binary_codec.h"
+#include "ops/tests/ops_test_util.h"
 
 namespace kmf {
 namespace {
@@ -35,6 +38,32 @@ Program page_program(std::uint64_t seed, Profile profile, std::size_t n) {
     }
   }
   return p;
+}
+
+/// What a run shows its user: every trace line, then the violation if any.
+std::string outcome(const ExecResult& r) {
+  std::string s;
+  for (const std::string& line : r.trace) s += line + "\n";
+  return s + (r.violation ? format_violation(*r.violation) : "ok");
+}
+
+TEST(Executor, fuzz_inputs_give_the_same_result_on_reused_host_memory) {
+  // fuzz_kernel runs input after input on pooled host mappings
+  // (alloc/phys_mem.h): each must leave the pool zeroed, and each must run
+  // exactly as it would on memory mapped afresh.
+  Rng rng(testing::test_seed(0x9001));
+  const ExecOptions traced{.trace = true};
+  std::size_t machines = 0;
+  for (int i = 0; i < 80; ++i) {
+    const auto bytes = testing::random_bytes(rng, 3 + rng.below(1200));
+    const Program p = decode_program(bytes, codec_options_for_target("fuzz_kernel"));
+    const std::string reused = outcome(execute(p, traced));
+    machines += p.machine.mem_bytes <= PhysMem::POOLED_BYTES;
+    ASSERT_TRUE(PhysMem::pool_is_clean_for_testing()) << "input " << i;
+    PhysMem::drain_pool();
+    ASSERT_EQ(outcome(execute(p, traced)), reused) << "input " << i;
+  }
+  EXPECT_EQ(machines, 80u);  // every fuzz machine is small enough to be pooled
 }
 
 TEST(Executor, random_valid_page_programs_report_nothing_in_either_profile) {

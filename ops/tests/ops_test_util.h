@@ -1,5 +1,5 @@
-// ops_test_util.h — helpers shared by the ops tests: reproducible seeds and
-// the DESIGN.md example script.
+// ops_test_util.h — helpers shared by the ops tests: random bytes and the
+// DESIGN.md example script (seeds come from alloc/tests/test_util.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "alloc/fault.h"
+#include "alloc/tests/test_util.h"  // test_seed
 #include "ops/kmf_text.h"
 #include "ops/op.h"
 
@@ -27,16 +28,6 @@ inline Program binary_program() {
   Program p;
   p.machine = MachineConfig{16 * MiB, Profile::i386, KmallocProfile::linux_2_6_18, true, 0};
   return p;
-}
-
-/// The seed of a randomized test: KMF_SEED from the environment, else the
-/// given default. Always printed, so every run can be reproduced.
-inline std::uint64_t test_seed(std::uint64_t fallback) {
-  std::uint64_t seed = fallback;
-  if (const char* env = std::getenv("KMF_SEED")) seed = std::strtoull(env, nullptr, 0);
-  std::cout << "[ seed     ] KMF_SEED=" << seed << " reproduces this run\n";
-  ::testing::Test::RecordProperty("seed", std::to_string(seed));
-  return seed;
 }
 
 /// `n` bytes from `rng`, with runs of small values mixed in so that short
