@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,16 @@ class KernelChecker {
 inline std::uint8_t stamp_byte(std::uint32_t id, std::uint64_t offset) {
   const std::uint64_t x = (id + 1) * 0x9E3779B1ULL + offset * 0x85EBCA77ULL;
   return static_cast<std::uint8_t>((x >> 24) ^ (x >> 8) ^ offset);
+}
+
+/// stamp_byte(id, offset + i) into out[i] for every i: the same bytes, one
+/// add per byte instead of two multiplies (stamping is the executor's
+/// hottest loop).
+inline void stamp_bytes(std::uint32_t id, std::uint64_t offset, std::span<std::byte> out) {
+  constexpr std::uint64_t STEP = 0x85EBCA77ULL;
+  std::uint64_t x = (id + 1) * 0x9E3779B1ULL + offset * STEP;
+  for (std::size_t i = 0; i < out.size(); ++i, x += STEP)
+    out[i] = std::byte{static_cast<std::uint8_t>((x >> 24) ^ (x >> 8) ^ (offset + i))};
 }
 
 }  // namespace kmf

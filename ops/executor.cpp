@@ -211,7 +211,7 @@ class Runner {
         off = from;
       }
       buf_.resize(len);
-      for (std::uint64_t i = 0; i < len; ++i) buf_[i] = std::byte{stamp_byte(e.id, off + i)};
+      stamp_bytes(e.id, off, buf_);
       access(e, off, buf_, true);
       e.stamps.push_back({off, len, e.id});
     }
@@ -236,8 +236,7 @@ class Runner {
         return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
       want_.resize(len);
       defined_.assign(len, seg.id != UINT32_MAX);
-      if (seg.id != UINT32_MAX)
-        for (std::uint64_t i = 0; i < len; ++i) want_[i] = std::byte{stamp_byte(seg.id, off + i)};
+      if (seg.id != UINT32_MAX) stamp_bytes(seg.id, off, want_);
       for (const Entry::Write& w : e.writes) {
         const std::uint64_t from = std::max(w.offset, off), to = std::min(w.offset + w.length, off + len);
         if (from >= to) continue;

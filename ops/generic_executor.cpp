@@ -19,7 +19,7 @@
 
 #include "alloc/format.h"
 #include "check/fit_model.h"
-#include "check/kernel_checker.h"  // stamp_byte
+#include "check/kernel_checker.h"  // stamp_bytes
 #include "ops/generic_text.h"
 
 namespace kmf {
@@ -219,7 +219,7 @@ class Run {
     std::vector<std::byte> buf(std::min<std::uint64_t>(b.size, 1 << 16));
     for (std::uint64_t off = 0; off < b.size; off += buf.size()) {
       const std::uint64_t n = std::min<std::uint64_t>(buf.size(), b.size - off);
-      for (std::uint64_t i = 0; i < n; ++i) buf[i] = std::byte{stamp_byte(b.id, off + i)};
+      stamp_bytes(b.id, off, {buf.data(), n});
       write_mem(b.addr + off, {buf.data(), n});
     }
   }

@@ -33,6 +33,26 @@ TEST(Catalog, every_id_has_a_name_a_claim_and_round_trips) {
   EXPECT_FALSE(invariant_from_name("B-NOPE"));
 }
 
+TEST(Stamps, stamp_bytes_writes_what_stamp_byte_says_and_differs_by_id_and_offset) {
+  std::vector<std::byte> buf(300);
+  for (std::uint32_t id : {0u, 1u, 77u, 0xfffffffeu, 0xffffffffu})
+    for (std::uint64_t off :
+         {std::uint64_t{0}, std::uint64_t{5}, std::uint64_t{4093}, std::uint64_t{1} << 40}) {
+      stamp_bytes(id, off, buf);
+      for (std::size_t i = 0; i < buf.size(); ++i)
+        ASSERT_EQ(std::to_integer<std::uint8_t>(buf[i]), stamp_byte(id, off + i))
+            << id << " " << off << " " << i;
+    }
+  // A byte copied from another allocation or another offset reads wrong
+  // somewhere in a 64-byte stamp (what INTEGRITY relies on).
+  std::vector<std::byte> a(64), b(64), c(64);
+  stamp_bytes(3, 0, a);
+  stamp_bytes(4, 0, b);
+  stamp_bytes(3, 64, c);
+  EXPECT_NE(a, b);
+  EXPECT_NE(a, c);
+}
+
 TEST(KernelChecker, a_clean_machine_passes_the_sweep_and_restore) {
   Machine m;
   EXPECT_FALSE(m.chk.sweep(m.ledger));
