@@ -148,16 +148,24 @@ for t in $targets; do
   # Crashes → minimized reproducers, named by the minimized program's hash
   # so that one bug found many times gives one file. Fork mode may collect
   # hundreds of crashes of one bug: only the first of each signature (the
-  # invariant and op kind, or the sanitizer's source location) is minimized.
+  # invariant and op kind, and for a misuse op the report it got; or the
+  # sanitizer's source location) is minimized.
   ncrash=0
   declare -A signatures=()
   for c in "$out/artifacts"/crash-* "$out/artifacts"/leak-* "$out/artifacts"/timeout-* "$out/artifacts"/oom-*; do
     [ -e "$c" ] || continue
     ncrash=$((ncrash + 1))
-    sig=$({ timeout 60 "$build/fuzz/$t" "$c" 2>&1 || true; } |
+    replay=$({ timeout 60 "$build/fuzz/$t" "$c" 2>&1 || true; })
+    sig=$(printf '%s\n' "$replay" |
             sed -nE 's/^VIOLATION ([A-Z0-9-]+) at op [0-9]+(: [a-z0-9]+ = ([a-z_]+)|: ([a-z_]+)| \(teardown\)).*/\1 \3\4\2/p; s/^SUMMARY: (.*)/\1/p' |
             head -1 | sed -E 's/ = [a-z_]+$//; s/^([A-Z0-9-]+ [a-z_]*): .*/\1/' || true)
     [ -n "$sig" ] || sig="unknown $(basename "$c")"
+    # A misuse op judged wrong says how: two such bugs on one op kind differ
+    # there ("it was reported as wrong_cache" vs "… as invalid_free").
+    how=$(printf '%s\n' "$replay" |
+            sed -nE 's/.*(it was reported as [a-z_]+|it yielded [0-9]+|was reported but changed allocator state).*/\1/p' |
+            head -1)
+    [ -z "$how" ] || sig="$sig ($how)"
     if [ -n "${signatures[$sig]:-}" ]; then continue; fi
     signatures[$sig]=1
     if [ "$t" = fuzz_script ]; then

@@ -656,6 +656,16 @@ class Runner {
                       {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page,
                        ReportKind::wrong_cache},
                       "a double free after the object's slab was released");
+      // An address inside the freed object is not an object pointer at all:
+      // the pointer check comes before the free-list check, as in SLUB
+      // (found by fuzz_kernel).
+      if (offset != 0)
+        return misuse(before, {ReportKind::invalid_free}, "a free of an address inside a freed object");
+      // Freed again through another cache: the cache check may come first.
+      const bool names_other_cache = !via_kfree && !(e.kind == EntryKind::object && e.cache_slot == cache);
+      if (names_other_cache)
+        return misuse(before, {ReportKind::double_free, ReportKind::wrong_cache},
+                      "a double free through another cache");
       return misuse(before, {ReportKind::double_free}, "a double free");
     }
     if (offset != 0) {
