@@ -961,10 +961,23 @@ class Runner {
         const std::uint64_t room = e.live ? g.size : g.object_size;
         if (op.offset >= room) return skip("beyond the object's stride");
         const std::uint64_t n = std::min<std::uint64_t>(len, room - op.offset);
-        buf_.resize(n);
+        // What slab_debug can notice: a changed byte of the red zone (live)
+        // or of the poison (freed). Writing the byte already there (0xcc
+        // over an active red zone, 0x6b over poison) changes nothing, and
+        // nothing can be noticed (found by the fuzz_kernel proxy benchmark).
+        const std::uint64_t watched_from =
+            e.live ? std::max<std::uint64_t>(op.offset, g.object_size) : op.offset;
+        const bool watched = e.live ? g.red_zone : g.poison;
+        bool changes = false;
+        if (watched && watched_from < op.offset + n) {
+          std::vector<std::byte> old(op.offset + n - watched_from);
+          k_.read(e.va + watched_from, old);
+          for (std::byte b : old) changes |= std::to_integer<std::uint8_t>(b) != op.byte;
+        }
+        buf_.assign(n, std::byte{op.byte});
         k_.write(e.va + op.offset, buf_);
         scribbled_ = true;
-        const bool noticed = e.live ? (op.offset + n > g.object_size && g.red_zone) : g.poison;
+        const bool noticed = watched && changes;
         if (noticed) {
           e.corrupted = true;
           if (e.live) e.scribbles.push_back({op.offset, n, op.byte});
