@@ -150,6 +150,7 @@ class Kernel {
     ignore_injected_faults,  ///< an injected failure is counted but the request succeeds
     skip_redzone_check,      ///< slab_debug does not look at red zones on free
     no_kmalloc_limit,        ///< kmalloc above the limit is served by the page allocator
+    krealloc_short_copy,     ///< krealloc moves all but the first byte of the old object
   };
   void plant_bug_for_testing(BugForTesting bug) { bug_ = bug; }
   bool has_bug(BugForTesting bug) const { return bug_ == bug; }

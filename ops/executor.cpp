@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 
@@ -187,13 +188,34 @@ class Runner {
     return write ? k_.write(e.va + off, buf) : k_.read(e.va + off, buf);
   }
 
-  /// What byte `off` of `e` must hold: the last program write covering it,
-  /// else the stamp covering it; nullopt where the content is undefined.
-  static std::optional<std::uint8_t> expected_byte(const Entry& e, std::uint64_t off) {
-    for (auto it = e.writes.rbegin(); it != e.writes.rend(); ++it)
-      if (off >= it->offset && off < it->offset + it->length) return it->byte;
-    for (const Entry::Stamp& s : e.stamps)
-      if (off >= s.offset && off < s.offset + s.length) return stamp_byte(s.id, off);
+  /// What [off, off + len) must hold, into want_ (meaningful where defined_
+  /// is 1): the given stamps where they cover it, then the program's writes
+  /// over them in order. O(len + stamps + writes).
+  void expect(std::span<const Entry::Stamp> stamps, const std::vector<Entry::Write>& writes,
+              std::uint64_t off, std::uint64_t len) {
+    want_.assign(len, std::byte{0});
+    defined_.assign(len, 0);
+    const auto cover = [&](std::uint64_t lo, std::uint64_t n, auto&& fill) {
+      const std::uint64_t from = std::max(lo, off), to = std::min(lo + n, off + len);
+      if (from >= to) return;
+      fill(from, to);
+      std::memset(defined_.data() + (from - off), 1, to - from);
+    };
+    for (const Entry::Stamp& st : stamps)
+      cover(st.offset, st.length, [&](std::uint64_t from, std::uint64_t to) {
+        stamp_bytes(st.id, from, {want_.data() + (from - off), to - from});
+      });
+    for (const Entry::Write& w : writes)
+      cover(w.offset, w.length, [&](std::uint64_t from, std::uint64_t to) {
+        std::memset(want_.data() + (from - off), w.byte, to - from);
+      });
+  }
+
+  /// The first of `got`'s bytes that differs from a defined byte of want_.
+  std::optional<std::uint64_t> first_unexpected(std::span<const std::byte> got) const {
+    if (std::memcmp(got.data(), want_.data(), got.size()) == 0) return std::nullopt;
+    for (std::uint64_t i = 0; i < got.size(); ++i)
+      if (defined_[i] && got[i] != want_[i]) return i;
     return std::nullopt;
   }
 
@@ -234,25 +256,15 @@ class Runner {
       buf_.resize(len);
       if (!access(e, off, buf_, false))
         return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
-      want_.resize(len);
-      defined_.assign(len, seg.id != UINT32_MAX);
-      if (seg.id != UINT32_MAX) stamp_bytes(seg.id, off, want_);
-      for (const Entry::Write& w : e.writes) {
-        const std::uint64_t from = std::max(w.offset, off), to = std::min(w.offset + w.length, off + len);
-        if (from >= to) continue;
-        std::memset(want_.data() + (from - off), w.byte, to - from);
-        std::memset(defined_.data() + (from - off), 1, to - from);
-      }
-      if (seg.id != UINT32_MAX && std::memcmp(buf_.data(), want_.data(), len) == 0) continue;
-      for (std::uint64_t i = 0; i < len; ++i) {
-        if (!defined_[i] || buf_[i] == want_[i]) continue;
-        const auto want = std::to_integer<std::uint8_t>(want_[i]);
-        return fail(Inv::INTEGRITY, {e.va.value + off + i},
-                    "byte " + std::to_string(off + i) + " of " + name(s) + " (" +
+      // A segment carries one stamp (none for a sample of zeroed memory).
+      expect(sampled ? std::span<const Entry::Stamp>{} : std::span(&seg, 1), e.writes, off, len);
+      if (const auto i = first_unexpected(buf_))
+        return fail(Inv::INTEGRITY, {e.va.value + off + *i},
+                    "byte " + std::to_string(off + *i) + " of " + name(s) + " (" +
                         std::string(entry_kind_name(e.kind)) + ", " + std::to_string(e.size) +
-                        " bytes) reads " + hex(std::to_integer<std::uint8_t>(buf_[i])) + ", stamped " +
-                        hex(want) + ": something else wrote into it while it was live");
-      }
+                        " bytes) reads " + hex(std::to_integer<std::uint8_t>(buf_[*i])) + ", stamped " +
+                        hex(std::to_integer<std::uint8_t>(want_[*i])) +
+                        ": something else wrote into it while it was live");
     }
     return std::nullopt;
   }
@@ -585,12 +597,14 @@ class Runner {
     std::vector<std::byte> got(keep);
     if (!k_.read(va, got)) return fail(Inv::INTEGRITY, {va.value}, "the reallocated object cannot be read");
     if (!scribbled_)
-      for (auto [off, len] : stamp_ranges(moved.size, moved.va.value))
-        for (std::uint64_t i = off; i < off + len && i < keep; ++i)
-          if (const auto want = expected_byte(moved, i);
-              want && std::to_integer<std::uint8_t>(got[i]) != *want)
-            return fail(Inv::INTEGRITY, {va.value + i},
-                        "krealloc did not keep byte " + std::to_string(i) + " of " + name(op.src));
+      for (auto [off, len] : stamp_ranges(moved.size, moved.va.value)) {
+        if (off >= keep) continue;
+        const std::uint64_t n = std::min(len, keep - off);
+        expect(moved.stamps, moved.writes, off, n);
+        if (const auto i = first_unexpected(std::span(got).subspan(off, n)))
+          return fail(Inv::INTEGRITY, {va.value + off + *i},
+                      "krealloc did not keep byte " + std::to_string(off + *i) + " of " + name(op.src));
+      }
     Entry& e = slot(op.dst);
     e.kind = EntryKind::kmalloc;
     e.va = va;
@@ -970,9 +984,9 @@ class Runner {
         const bool watched = e.live ? g.red_zone : g.poison;
         bool changes = false;
         if (watched && watched_from < op.offset + n) {
-          std::vector<std::byte> old(op.offset + n - watched_from);
-          k_.read(e.va + watched_from, old);
-          for (std::byte b : old) changes |= std::to_integer<std::uint8_t>(b) != op.byte;
+          buf_.resize(op.offset + n - watched_from);  // what is there now
+          k_.read(e.va + watched_from, buf_);
+          for (std::byte b : buf_) changes |= std::to_integer<std::uint8_t>(b) != op.byte;
         }
         buf_.assign(n, std::byte{op.byte});
         k_.write(e.va + op.offset, buf_);

@@ -204,6 +204,18 @@ TEST(Invariants, misuse_fires_when_a_misuse_op_changes_state_or_is_not_reported)
   EXPECT_TRUE(execute(p).ok());
 }
 
+TEST(Invariants, integrity_fires_when_krealloc_does_not_keep_the_prefix) {
+  // Grown out of its size class, the object moves; the planted bug leaves
+  // its first byte behind, and the kept-prefix check must name that byte.
+  const char* text = "k0 = kmalloc 100 gfp=GFP_KERNEL\nk1 = krealloc k0 3000 gfp=GFP_KERNEL\n";
+  EXPECT_TRUE(execute(script(text)).ok());
+  const ExecResult r = execute(script(text), with_bug(Kernel::BugForTesting::krealloc_short_copy));
+  expect_violation(r, Inv::INTEGRITY);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.violation->explanation.find("krealloc did not keep byte 0 of k0"), std::string::npos)
+      << r.violation->explanation;
+}
+
 TEST(Invariants, integrity_fires_when_one_block_is_handed_out_twice) {
   Program p;
   std::vector<Slot> s;
