@@ -23,6 +23,7 @@
 #include "ops/executor.h"
 #include "ops/kmf_text.h"
 #include "ops/minimize.h"
+#include "trace/cli.h"
 
 namespace fs = std::filesystem;
 using namespace kmf;
@@ -214,6 +215,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"buddyinfo", "slabinfo", "vmallocinfo", "meminfo"}));
   proc->add_option("FILE", in, "a program")->required();
 
+  kmf::trace::TraceCommand trace_cmd(app);  // kmemfuzz trace import|stat|replay (trace/)
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -221,6 +224,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  if (trace_cmd.parsed()) return trace_cmd.run();
   if (run->parsed() || replay->parsed()) {
     int worst = 0;
     for (const std::string& f : files) {

@@ -1,0 +1,36 @@
+// gfp_names.h — the gfp_flags field of a kmem event, as the kernel prints it,
+// in the model's bits.
+//
+// Kernels print the mask through their flag-name tables: composite names
+// first (GFP_KERNEL, GFP_NOFS, GFP_HIGHUSER_MOVABLE, …), then single flags,
+// with or without the leading `__` (`__GFP_ZERO`, `GFP_ZERO` in newer
+// trace-cmd output), bits no name covers as a trailing `|0x…`. The fields
+// print mode and some tools print the raw number instead.
+//
+// Only the bits the model knows survive (zone, reclaim, HIGH, IO, FS,
+// HARDWALL, NOWARN, NOFAIL, ZERO); flags that steer things the model has no
+// notion of (MOVABLE, COMP, ACCOUNT, NORETRY, …) are dropped. A raw number is
+// read with the bit values of Linux 5.x/6.x (GFP_KERNEL = 0xcc0), the era of
+// the fields print mode; older kernels print names.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "alloc/gfp.h"
+
+namespace kmf::trace {
+
+struct TraceGfp {
+  gfp_t gfp = 0;               ///< the model's bits
+  unsigned unknown_names = 0;  ///< names that are no known kernel flag (tolerated, dropped)
+};
+
+/// Parses `GFP_KERNEL|__GFP_ZERO`, `GFP_NOFS|0x4000000`, `0xcc0`, `none` or
+/// the empty text. nullopt when the text is neither names nor a number.
+std::optional<TraceGfp> parse_trace_gfp(std::string_view text);
+
+/// The model bits of a raw Linux 5.x/6.x gfp mask.
+gfp_t gfp_from_linux_bits(std::uint64_t raw);
+
+}  // namespace kmf::trace
