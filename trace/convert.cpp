@@ -110,6 +110,7 @@ Conversion convert(const Trace& trace, const Pairing& pairing, const MachineConf
   std::unordered_map<std::uint64_t, Binding> bound[3];
   // Caches by (name, object size), or by (bytes_req, bytes_alloc) when unnamed.
   std::unordered_map<std::string, Slot> caches;
+  std::unordered_map<std::string, Slot> by_size;  // "bytes_req/bytes_alloc" -> the first cache of those sizes
   // A cache's name may appear only on its frees (kmem_cache_free name=, Linux 5.12+):
   // learn it ahead from the pairing so the cache is created under its name.
   auto learned_name = [&](std::uint32_t alloc) -> std::uint32_t {
@@ -146,16 +147,24 @@ Conversion convert(const Trace& trace, const Pairing& pairing, const MachineConf
             continue;
           }
           if (is_cache_alloc(e.kind)) {
+            // A named cache by its name and sizes; an unnamed allocation (its
+            // free is not in the trace) joins a cache of the same sizes.
             const std::uint32_t name = learned_name(i);
-            const std::string key = (name ? trace.strings.at(name) : std::string()) + "/" +
-                                    std::to_string(e.bytes_req) + "/" + std::to_string(e.bytes_alloc);
-            auto it = caches.find(key);
-            if (it == caches.end()) {
-              std::string n = cache_name(trace, e, name);
-              const Slot cs = add(CacheCreateOp{NO_SLOT, n, e.bytes_req, 8, SlabFlags{}}, e.line);
-              it = caches.emplace(key, cs).first;
+            const std::string sizes = std::to_string(e.bytes_req) + "/" + std::to_string(e.bytes_alloc);
+            const std::string key = name ? trace.strings.at(name) + "/" + sizes : std::string();
+            Slot cs = NO_SLOT;
+            if (name) {
+              if (auto it = caches.find(key); it != caches.end()) cs = it->second;
+            } else if (auto it = by_size.find(sizes); it != by_size.end()) {
+              cs = it->second;
             }
-            b.cache = it->second;
+            if (cs == NO_SLOT) {
+              cs = add(CacheCreateOp{NO_SLOT, cache_name(trace, e, name), e.bytes_req, 8, SlabFlags{}},
+                       e.line);
+              if (name) caches.emplace(key, cs);
+              by_size.emplace(sizes, cs);  // the first cache of these sizes
+            }
+            b.cache = cs;
             b.slot = add(CacheAllocOp{NO_SLOT, b.cache, slab_gfp(e.gfp)}, e.line);
           } else {
             b.slot = add(KmallocOp{NO_SLOT, e.bytes_req, slab_gfp(e.gfp), false}, e.line);

@@ -121,6 +121,20 @@ TEST(Replay, the_traces_double_free_and_wrong_order_are_misuse_the_model_reports
   EXPECT_NE(report.find("\n  trace line 5: bad_order: "), std::string::npos) << report;
 }
 
+TEST(Convert, an_unnamed_object_joins_the_named_cache_of_its_sizes) {
+  // The first object's free names its cache (Linux 5.12+); the second is never
+  // freed, so only its sizes say which cache it came from.
+  const std::string text = kmalloc(0, 0xffff888100001000, 192, 192, "d_alloc+0x2e/0xa0", "kmem_cache_alloc") +
+                           kmalloc(0, 0xffff888100002000, 192, 192, "d_alloc+0x2e/0xa0", "kmem_cache_alloc") + head(0) +
+                           "kmem_cache_free: call_site=x+0x1/0x2 ptr=ffff888100001000 name=dentry\n";
+  const Conversion c = convert_text(text);
+  EXPECT_EQ(print_kmf(c.program).substr(print_kmf(c.program).find('\n') + 1),
+            "c0 = kmem_cache_create name=dentry size=192 align=8\n"
+            "o1 = kmem_cache_alloc c0 gfp=GFP_KERNEL\n"
+            "o2 = kmem_cache_alloc c0 gfp=GFP_KERNEL\n"
+            "kmem_cache_free c0 o1\n");
+}
+
 TEST(Convert, skipped_events_are_counted) {
   std::string text = kfree(0, 0xffff888100005000) + head(0) + "kfree: call_site=x+0x1/0x2 ptr=  (null)\n" +
                      head(0) +
