@@ -75,9 +75,12 @@ TraceCommand::TraceCommand(CLI::App& app) {
   trace_->footer(
       "Events: kmalloc(_node), kmem_cache_alloc(_node), kfree, kmem_cache_free, mm_page_alloc, mm_page_free, "
       "mm_page_free_batched (and the old mm_page_free_direct, mm_pagevec_free), alloc_vmap_area, "
-      "free_vmap_area_noflush, purge_vmap_area_lazy. Record them with `trace-cmd record -e kmem`, "
-      "`perf record -e 'kmem:*'` or /sys/kernel/tracing/events/kmem. Exit codes: 0 done, 1 replay broke an "
-      "invariant, 2 bad input.");
+      "free_vmap_area_noflush, purge_vmap_area_lazy. Record with `trace-cmd record -e kmem -e vmalloc` then "
+      "`trace-cmd report > t.txt`, `perf record -e 'kmem:*' -e 'vmalloc:*'` then `perf script > t.txt`, or "
+      "enable "
+      "events/kmem and events/vmalloc under /sys/kernel/tracing and save its trace or trace_pipe. Exit "
+      "codes: 0 done, "
+      "1 replay broke an invariant, 2 bad input.");
   import_ = trace_->add_subcommand(
       "import", "parse a trace, pair allocations with frees, list findings; -o writes it as a .kmf program");
   import_->add_option("FILE", file_, "a text trace (trace, trace_pipe, trace-cmd report, perf script)")

@@ -86,11 +86,29 @@ bool is_flag_name(std::string_view s) {
   return true;
 }
 
+/// 2.6/3.x layout: __GFP_WAIT (0x10) without 5.x's reclaim bits (0x400, 0x800).
+bool looks_legacy(std::uint64_t raw) { return (raw & 0x10) && !(raw & 0xc00) && raw < 0x100000; }
+
 }  // namespace
 
 gfp_t gfp_from_linux_bits(std::uint64_t raw) {
-  // Linux 5.x/6.x ___GFP_* values (include/linux/gfp_types.h).
   gfp_t g = 0;
+  if (looks_legacy(raw)) {
+    // 2.6.x-3.x ___GFP_* values: __GFP_WAIT 0x10 … __GFP_ZERO 0x8000, __GFP_HARDWALL 0x20000.
+    if (raw & 0x01) g |= GFP_DMA;
+    if (raw & 0x02) g |= GFP_HIGHMEM;
+    if (raw & 0x04) g |= GFP_DMA32;
+    if (raw & 0x10) g |= GFP_RECLAIM;
+    if (raw & 0x20) g |= GFP_HIGH;
+    if (raw & 0x40) g |= GFP_IO;
+    if (raw & 0x80) g |= GFP_FS;
+    if (raw & 0x200) g |= GFP_NOWARN;
+    if (raw & 0x800) g |= GFP_NOFAIL;
+    if (raw & 0x8000) g |= GFP_ZERO;
+    if (raw & 0x20000) g |= GFP_HARDWALL;
+    return g;
+  }
+  // Linux 5.x/6.x ___GFP_* values (include/linux/gfp_types.h).
   if (raw & 0x01) g |= GFP_DMA;
   if (raw & 0x02) g |= GFP_HIGHMEM;
   if (raw & 0x04) g |= GFP_DMA32;
@@ -110,8 +128,15 @@ std::optional<TraceGfp> parse_trace_gfp(std::string_view text) {
   TraceGfp out;
   if (text.empty() || text == "none") return out;
   if (text[0] >= '0' && text[0] <= '9') {
+    // 0x… is hex; plain digits are decimal (trace-cmd's `[FAILED TO PARSE]` raw fields).
     std::uint64_t raw = 0;
-    if (!parse_hex(text, raw)) return std::nullopt;
+    const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    if (hex) {
+      if (!parse_hex(text, raw)) return std::nullopt;
+    } else {
+      const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), raw, 10);
+      if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+    }
     out.gfp = gfp_from_linux_bits(raw);
     return out;
   }

@@ -116,7 +116,7 @@ bool parse_prefix(std::string_view s, Prefix& out) {
   std::string_view rest;
   std::string_view tok = last_token(s, rest);
   if (is_flags(tok) && !is_digit(tok[0])) tok = last_token(rest, rest);  // irq-info column
-  if (tok.size() >= 3 && tok.front() == '[' && tok.back() == ']' &&
+  if (tok.size() >= 3 && tok.size() <= 7 && tok.front() == '[' && tok.back() == ']' &&
       all_of(tok.substr(1, tok.size() - 2), is_digit)) {
     out.cpu = static_cast<std::int32_t>(*parse_number(tok.substr(1, tok.size() - 2)));
     s = rest;
@@ -229,6 +229,22 @@ LineResult LineParser::parse(std::string_view line, std::uint32_t number) {
       (t.ends_with(" bytes in size") && is_digit(t[0]))) {
     r.kind = LineKind::header;
     return r;
+  }
+
+  // The ring buffer overflowed: `CPU:2 [LOST 123 EVENTS]`, `CPU:2 [123 EVENTS DROPPED]`.
+  if (starts_with(t, "CPU:") && t.back() == ']') {
+    const std::size_t open = t.find(" [");
+    if (open != std::string_view::npos && all_of(t.substr(4, open - 4), is_digit)) {
+      std::string_view inner = t.substr(open + 2, t.size() - open - 3);
+      if (starts_with(inner, "LOST ")) inner.remove_prefix(5);
+      const std::size_t sp = inner.find(' ');
+      const std::string_view tail = sp == std::string_view::npos ? std::string_view() : inner.substr(sp);
+      if (auto n = parse_number(inner.substr(0, sp)); n && (tail == " EVENTS" || tail == " EVENTS DROPPED")) {
+        r.kind = LineKind::lost_events;
+        r.lost = *n;
+        return r;
+      }
+    }
   }
 
   // Find the anchor `TIMESTAMP: [SYSTEM:]EVENT:` whose prefix parses.

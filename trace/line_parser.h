@@ -31,6 +31,7 @@ enum class LineKind : std::uint8_t {
   event,        ///< a kmem/vmalloc event: LineResult::event
   other_event,  ///< a well-formed line of another event (sched_switch, mm_page_alloc_zone_locked …)
   callchain,    ///< a perf script callchain frame after an event
+  lost_events,  ///< `CPU:2 [LOST 123 EVENTS]` (ftrace) or `CPU:2 [123 EVENTS DROPPED]` (trace-cmd)
   unparsable,   ///< LineResult::reason says why
 };
 
@@ -41,6 +42,7 @@ struct LineResult {
   std::string reason;           ///< unparsable: what was wrong
   unsigned unknown_fields = 0;  ///< key=value fields the event does not have (tolerated)
   unsigned unknown_gfp_names = 0;
+  std::uint64_t lost = 0;  ///< lost_events: how many the ring buffer dropped
 };
 
 class LineParser {

@@ -20,6 +20,10 @@ void take(Trace& t, LineParser& parser, std::string_view line) {
     case LineKind::blank: ++t.blank; break;
     case LineKind::header: ++t.headers; break;
     case LineKind::callchain: ++t.callchain_frames; break;
+    case LineKind::lost_events:
+      if (t.lost_events == 0 && t.first_lost_line == 0) t.first_lost_line = number;
+      t.lost_events += r.lost;
+      break;
     case LineKind::other_event: {
       ++t.other_events;
       auto it = t.other_by_name.find(r.other_name);
@@ -78,6 +82,9 @@ std::string describe_reading(const Trace& t, std::size_t max_listed) {
   o << t.file << ": " << t.lines << " lines: " << t.events.size() << " kmem events, " << t.other_events
     << " other events, " << t.headers << " header lines, " << t.blank << " blank, " << t.callchain_frames
     << " callchain frames, " << t.unparsable << " unparsable\n";
+  if (t.first_lost_line)
+    o << "  WARNING: the kernel's ring buffer lost " << t.lost_events << " events (first marker at line "
+      << t.first_lost_line << "): unknown frees, double frees and leaks near it may be artefacts\n";
   if (!t.other_by_name.empty()) {
     o << "  other events (not replayed):";
     for (const auto& [name, n] : t.other_by_name) o << ' ' << name << " x" << n;

@@ -3,8 +3,9 @@
 //
 // Every line is one of: blank, header (`# tracer:` legends, trace-cmd's
 // preamble), a kmem/vmalloc event, another event (counted by name), a perf
-// script callchain frame, or unparsable (counted; the first ones are kept
-// with their line numbers, text and reason).
+// script callchain frame, a lost-events marker (the ring buffer overflowed:
+// pairing findings around it may be artefacts), or unparsable (counted; the
+// first ones are kept with their line numbers, text and reason).
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,8 @@ struct Trace {
   std::uint64_t unknown_fields = 0;              ///< tolerated key=value fields no event here has
   std::uint64_t unknown_gfp_names = 0;           ///< tolerated gfp names no kernel table here has
   bool cpu_known = true;                         ///< every event line had a CPU column
+  std::uint64_t lost_events = 0;                 ///< events the kernel's ring buffer dropped (LOST markers)
+  std::uint32_t first_lost_line = 0;             ///< the first LOST marker's line, 0 when none
 };
 
 inline constexpr std::size_t MAX_KEPT_UNPARSABLE = 1000;

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <random>
+
 #include "trace/gfp_names.h"
 #include "trace/trace_reader.h"
 
@@ -192,6 +195,15 @@ TEST_F(LineParserTest, raw_hex_gfp_and_names_with_a_hex_remainder) {
   EXPECT_EQ(e.gfp, GFP_RECLAIM | GFP_IO);
 }
 
+TEST(TraceGfp, raw_numbers_in_both_bit_layouts) {
+  EXPECT_EQ(parse_trace_gfp("0xcc0")->gfp, GFP_KERNEL);              // 5.x/6.x
+  EXPECT_EQ(parse_trace_gfp("3264")->gfp, GFP_KERNEL);               // the same, decimal
+  EXPECT_EQ(parse_trace_gfp("0xdc0")->gfp, GFP_KERNEL | GFP_ZERO);   // 5.x __GFP_ZERO = 0x100
+  EXPECT_EQ(parse_trace_gfp("0xd0")->gfp, GFP_KERNEL);               // 2.6/3.x: __GFP_WAIT|__GFP_IO|__GFP_FS
+  EXPECT_EQ(parse_trace_gfp("0x80d0")->gfp, GFP_KERNEL | GFP_ZERO);  // 2.6/3.x __GFP_ZERO = 0x8000
+  EXPECT_EQ(parse_trace_gfp("0x20")->gfp, GFP_HIGH);                 // the same bit in both
+}
+
 TEST(TraceGfp, names_with_and_without_underscores_and_unknown_names) {
   EXPECT_EQ(parse_trace_gfp("GFP_KERNEL|__GFP_ZERO")->gfp, GFP_KERNEL | GFP_ZERO);
   EXPECT_EQ(parse_trace_gfp("GFP_KERNEL|GFP_ZERO")->gfp, GFP_KERNEL | GFP_ZERO);
@@ -312,6 +324,30 @@ TEST_F(LineParserTest, vmalloc_events) {
 
 // ---- what is not understood ----------------------------------------------------------------------
 
+TEST_F(LineParserTest, trace_cmd_failed_to_parse_raw_fields) {
+  const Event e = event(
+      "  bash-1 [000] 1.0: kmalloc: [FAILED TO PARSE] call_site=0xffffffff81234567 ptr=0xffff888100a3c000 "
+      "bytes_req=128 bytes_alloc=128 gfp_flags=3264");
+  EXPECT_EQ(e.gfp, GFP_KERNEL);
+  EXPECT_EQ(e.bytes_alloc, 128u);
+}
+
+TEST_F(LineParserTest, lost_event_markers) {
+  LineResult r = parse("CPU:2 [LOST 123 EVENTS]");
+  EXPECT_EQ(r.kind, LineKind::lost_events);
+  EXPECT_EQ(r.lost, 123u);
+  r = parse("CPU:0 [45 EVENTS DROPPED]");
+  EXPECT_EQ(r.kind, LineKind::lost_events);
+  EXPECT_EQ(r.lost, 45u);
+  EXPECT_EQ(parse("CPU:0 [LOST many EVENTS]").kind, LineKind::unparsable);
+  const Trace t = read_trace_text(
+      "CPU:1 [LOST 7 EVENTS]\n  bash-1 [001] .... 1.0: kfree: call_site=x+0x1/0x2 ptr=ffff8800aa\n");
+  EXPECT_EQ(t.lost_events, 7u);
+  EXPECT_NE(describe_reading(t, 10).find(
+                "WARNING: the kernel's ring buffer lost 7 events (first marker at line 1)"),
+            std::string::npos);
+}
+
 TEST_F(LineParserTest, other_events_are_recognised_not_parsed) {
   const LineResult r = parse(
       "  bash-1 [000] d..2. 1.0: sched_switch: prev_comm=bash prev_pid=1 prev_prio=120 prev_state=S ==> "
@@ -332,6 +368,52 @@ TEST_F(LineParserTest, unparsable_lines_say_why) {
   EXPECT_EQ(r.reason, "kfree: bad ptr= value 'zzzz'");
   r = parse("bash-1 [000] .... 1.0: mm_page_free: page=f6f2a9c0 order=0");
   EXPECT_EQ(r.reason, "mm_page_free without pfn=");
+}
+
+TEST(LineParserRobustness, mutated_lines_are_events_or_unparsable_with_a_reason) {
+  // Seeded: KMF_SEED=N replays a run.
+  const char* env = std::getenv("KMF_SEED");
+  const unsigned seed = env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 20261129u;
+  std::printf("KMF_SEED=%u\n", seed);
+  std::mt19937 rng(seed);
+  const std::string base[] = {
+      "  kworker/0:1-23 [003] d..1.  123.456789: kmalloc: call_site=__alloc_skb+0x8e/0x1d0 "
+      "ptr=000000004b1a7c3e "
+      "bytes_req=512 bytes_alloc=512 gfp_flags=GFP_KERNEL|__GFP_NOWARN node=-1 accounted=false",
+      "    bash-2265    1d..1    5us : kfree: call_site=ffffffff81182e3c ptr=ffff88007b9a1000",
+      "  perf  1234 [001]  5678.123456: kmem:mm_page_alloc: page=0xffffea0000e8a040 pfn=238120 order=0 "
+      "migratetype=0 gfp_flags=GFP_KERNEL",
+      "  m-3 [001] ..... 3.0: alloc_vmap_area: va_start: 18446683600570023936 size=8192 align=1 failed=0",
+      "CPU:2 [LOST 123 EVENTS]",
+  };
+  StringTable strings;
+  LineParser parser(strings);
+  std::size_t events = 0, unparsable = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string line = base[rng() % std::size(base)];
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits && !line.empty(); ++k) {
+      const std::size_t at = rng() % line.size();
+      switch (rng() % 4) {
+        case 0: line[at] = static_cast<char>(rng() % 256); break;
+        case 1: line.erase(at, 1 + rng() % 8); break;
+        case 2: line.insert(at, 1, " :=[]()0x-|"[rng() % 11]); break;
+        case 3: line.resize(at); break;
+      }
+    }
+    const LineResult r = parser.parse(line, static_cast<std::uint32_t>(i + 1));
+    if (r.kind == LineKind::unparsable) {
+      ++unparsable;
+      EXPECT_FALSE(r.reason.empty()) << line;
+    } else if (r.kind == LineKind::event) {
+      ++events;
+      EXPECT_EQ(r.event.line, static_cast<std::uint32_t>(i + 1));
+      EXPECT_LE(r.event.order, 63);
+    }
+  }
+  // Both outcomes occur: the mutations neither always break nor never break a line.
+  EXPECT_GT(events, 1000u);
+  EXPECT_GT(unparsable, 1000u);
 }
 
 TEST(TraceReader, counts_every_line_and_lists_unparsable_ones_with_numbers) {

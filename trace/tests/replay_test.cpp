@@ -125,7 +125,8 @@ TEST(Convert, an_unnamed_object_joins_the_named_cache_of_its_sizes) {
   // The first object's free names its cache (Linux 5.12+); the second is never
   // freed, so only its sizes say which cache it came from.
   const std::string text = kmalloc(0, 0xffff888100001000, 192, 192, "d_alloc+0x2e/0xa0", "kmem_cache_alloc") +
-                           kmalloc(0, 0xffff888100002000, 192, 192, "d_alloc+0x2e/0xa0", "kmem_cache_alloc") + head(0) +
+                           kmalloc(0, 0xffff888100002000, 192, 192, "d_alloc+0x2e/0xa0", "kmem_cache_alloc") +
+                           head(0) +
                            "kmem_cache_free: call_site=x+0x1/0x2 ptr=ffff888100001000 name=dentry\n";
   const Conversion c = convert_text(text);
   EXPECT_EQ(print_kmf(c.program).substr(print_kmf(c.program).find('\n') + 1),
