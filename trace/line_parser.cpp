@@ -213,6 +213,139 @@ bool is_known_ignored(std::string_view key) {
 
 }  // namespace
 
+LineResult LineParser::event_fields(EventKind kind, std::int32_t cpu, std::string_view rest,
+                                    std::uint32_t number) {
+  LineResult r;
+  Event& e = r.event;
+  e.kind = kind;
+  e.line = number;
+  e.cpu = cpu;
+  std::array<Field, 16> fields;
+  std::size_t nf = 0;
+  if (!split_fields(rest, fields, nf)) {
+    r.reason = "more than 16 fields";
+    r.kind = LineKind::unparsable;
+    return r;
+  }
+  bool have_ptr = false, have_req = false, have_alloc = false, have_pfn = false, have_order = false,
+       have_size = false, have_gfp = false, page_null = false;
+  auto bad = [&](std::string_view key, std::string_view value) {
+    r.kind = LineKind::unparsable;
+    r.reason = std::string(event_name(e.kind)) + ": bad " + std::string(key) + "= value '" +
+               std::string(value) + "'";
+    return r;
+  };
+  for (std::size_t f = 0; f < nf; ++f) {
+    const std::string_view key = fields[f].key;
+    const std::string_view value = trim(rest.substr(fields[f].begin, fields[f].end - fields[f].begin));
+    const std::string_view num = first_word(value);
+    const Family fam = family_of(e.kind);
+    if (key == "call_site" && fam == Family::slab) {
+      e.call_site = strings_.intern(normalize_call_site(value));
+    } else if ((key == "ptr" && fam == Family::slab) || (key == "va_start" && fam == Family::vmap) ||
+               (key == "start" && e.kind == EventKind::purge_vmap_area_lazy)) {
+      if (key == "ptr" && (is_null_pointer(value) || is_null_pointer(num))) {
+        e.failed = true;
+      } else if (key == "ptr" && value.find("ptrval") != std::string_view::npos) {
+        e.addr_unknown = true;
+      } else {
+        // ptr is %p (hex, 0x optional); va_start is %lu in alloc_vmap_area, 0x%lx elsewhere.
+        auto v = key == "ptr" ? parse_hex_value(num) : parse_number(num);
+        if (!v) return bad(key, value);
+        e.addr = *v;
+      }
+      have_ptr = true;
+    } else if (key == "bytes_req" && fam == Family::slab) {
+      auto v = parse_number(num);
+      if (!v) return bad(key, value);
+      e.bytes_req = *v;
+      have_req = true;
+    } else if (key == "bytes_alloc" && fam == Family::slab) {
+      auto v = parse_number(num);
+      if (!v) return bad(key, value);
+      e.bytes_alloc = *v;
+      have_alloc = true;
+    } else if (key == "size" && e.kind == EventKind::alloc_vmap_area) {
+      auto v = parse_number(num);
+      if (!v) return bad(key, value);
+      e.bytes_req = *v;
+      have_size = true;
+    } else if (key == "end" && e.kind == EventKind::purge_vmap_area_lazy) {
+      auto v = parse_number(num);
+      if (!v) return bad(key, value);
+      e.bytes_alloc = *v;
+      have_size = true;
+    } else if (key == "gfp_flags" && (fam == Family::slab || e.kind == EventKind::mm_page_alloc)) {
+      // The fields mode prints `0xcc0 (3264)`; names have no spaces.
+      auto g = parse_trace_gfp(num);
+      if (!g) return bad(key, value);
+      e.gfp = g->gfp;
+      have_gfp = true;
+      r.unknown_gfp_names += g->unknown_names;
+    } else if (key == "node") {
+      auto v = parse_number(num);
+      if (!v) return bad(key, value);
+      e.node = static_cast<std::int16_t>(static_cast<std::int64_t>(*v));
+    } else if (key == "name" && fam == Family::slab) {
+      e.name = strings_.intern(value);
+    } else if (key == "accounted" && fam == Family::slab) {
+      if (num != "true" && num != "false" && !parse_number(num)) return bad(key, value);
+    } else if (key == "page" && fam == Family::page) {
+      page_null = is_null_pointer(value) || is_null_pointer(num);
+    } else if (key == "pfn" && fam == Family::page) {
+      auto v = parse_number(num);
+      if (!v) return bad(key, value);
+      e.addr = *v;
+      have_pfn = true;
+    } else if (key == "order" && fam == Family::page) {
+      auto v = parse_number(num);
+      if (!v || *v > 63) return bad(key, value);
+      e.order = static_cast<std::uint8_t>(*v);
+      have_order = true;
+    } else if (key == "migratetype" && e.kind == EventKind::mm_page_alloc) {
+      auto v = parse_number(num);
+      if (!v || *v > 127) return bad(key, value);
+      e.migratetype = static_cast<std::int8_t>(*v);
+    } else if (key == "failed" && e.kind == EventKind::alloc_vmap_area) {
+      auto v = parse_number(num);
+      if (!v) return bad(key, value);
+      e.failed = *v != 0;
+    } else if (key == "num_purged" && e.kind == EventKind::purge_vmap_area_lazy) {
+      if (!parse_number(num)) return bad(key, value);
+    } else if (!is_known_ignored(key)) {
+      ++r.unknown_fields;  // a newer kernel's extra field, a tool's annotation …
+    }
+  }
+  auto missing = [&](std::string_view what) {
+    r.kind = LineKind::unparsable;
+    r.reason = std::string(event_name(e.kind)) + " without " + std::string(what);
+    return r;
+  };
+  switch (family_of(e.kind)) {
+    case Family::slab:
+      if (!have_ptr) return missing("ptr=");
+      if (is_alloc(e.kind) && !e.failed && (!have_req || !have_alloc))
+        return missing(have_req ? "bytes_alloc=" : "bytes_req=");
+      if (is_alloc(e.kind) && !have_gfp) e.gfp = GFP_KERNEL;
+      break;
+    case Family::page:
+      if (!have_pfn) return missing("pfn=");
+      if (!have_order && e.kind != EventKind::mm_page_free_batched) return missing("order=");
+      if (e.kind == EventKind::mm_page_alloc && !have_gfp) e.gfp = GFP_KERNEL;
+      // A failed allocation: page=(null) (pfn printed as 0), or pfn=-1 in the fields mode.
+      if (e.kind == EventKind::mm_page_alloc && (page_null || e.addr == ~std::uint64_t{0})) e.failed = true;
+      break;
+    case Family::vmap:
+      if (!have_ptr) return missing(e.kind == EventKind::purge_vmap_area_lazy ? "start=" : "va_start");
+      if (!have_size && e.kind != EventKind::free_vmap_area_noflush)
+        return missing(e.kind == EventKind::alloc_vmap_area ? "size=" : "end=");
+      break;
+  }
+  r.kind = LineKind::event;
+  callchain_may_follow_ = true;
+  return r;
+}
+
 LineResult LineParser::parse(std::string_view line, std::uint32_t number) {
   LineResult r;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -285,135 +418,16 @@ LineResult LineParser::parse(std::string_view line, std::uint32_t number) {
       callchain_may_follow_ = true;
       return r;
     }
-    Event& e = r.event;
-    e.kind = *kind;
-    e.line = number;
-    e.cpu = prefix.cpu;
-    const std::string_view rest = line.substr(j);
-    std::array<Field, 16> fields;
-    std::size_t nf = 0;
-    if (!split_fields(rest, fields, nf)) {
-      r.reason = "more than 16 fields";
-      r.kind = LineKind::unparsable;
-      return r;
-    }
-    bool have_ptr = false, have_req = false, have_alloc = false, have_pfn = false, have_order = false,
-         have_size = false, have_gfp = false, page_null = false;
-    auto bad = [&](std::string_view key, std::string_view value) {
-      r.kind = LineKind::unparsable;
-      r.reason = std::string(event_name(e.kind)) + ": bad " + std::string(key) + "= value '" +
-                 std::string(value) + "'";
-      return r;
-    };
-    for (std::size_t f = 0; f < nf; ++f) {
-      const std::string_view key = fields[f].key;
-      const std::string_view value = trim(rest.substr(fields[f].begin, fields[f].end - fields[f].begin));
-      const std::string_view num = first_word(value);
-      const Family fam = family_of(e.kind);
-      if (key == "call_site" && fam == Family::slab) {
-        e.call_site = strings_.intern(normalize_call_site(value));
-      } else if ((key == "ptr" && fam == Family::slab) || (key == "va_start" && fam == Family::vmap) ||
-                 (key == "start" && e.kind == EventKind::purge_vmap_area_lazy)) {
-        if (key == "ptr" && (is_null_pointer(value) || is_null_pointer(num))) {
-          e.failed = true;
-        } else if (key == "ptr" && value.find("ptrval") != std::string_view::npos) {
-          e.addr_unknown = true;
-        } else {
-          // ptr is %p (hex, 0x optional); va_start is %lu in alloc_vmap_area, 0x%lx elsewhere.
-          auto v = key == "ptr" ? parse_hex_value(num) : parse_number(num);
-          if (!v) return bad(key, value);
-          e.addr = *v;
-        }
-        have_ptr = true;
-      } else if (key == "bytes_req" && fam == Family::slab) {
-        auto v = parse_number(num);
-        if (!v) return bad(key, value);
-        e.bytes_req = *v;
-        have_req = true;
-      } else if (key == "bytes_alloc" && fam == Family::slab) {
-        auto v = parse_number(num);
-        if (!v) return bad(key, value);
-        e.bytes_alloc = *v;
-        have_alloc = true;
-      } else if (key == "size" && e.kind == EventKind::alloc_vmap_area) {
-        auto v = parse_number(num);
-        if (!v) return bad(key, value);
-        e.bytes_req = *v;
-        have_size = true;
-      } else if (key == "end" && e.kind == EventKind::purge_vmap_area_lazy) {
-        auto v = parse_number(num);
-        if (!v) return bad(key, value);
-        e.bytes_alloc = *v;
-        have_size = true;
-      } else if (key == "gfp_flags" && (fam == Family::slab || e.kind == EventKind::mm_page_alloc)) {
-        // The fields mode prints `0xcc0 (3264)`; names have no spaces.
-        auto g = parse_trace_gfp(num);
-        if (!g) return bad(key, value);
-        e.gfp = g->gfp;
-        have_gfp = true;
-        r.unknown_gfp_names += g->unknown_names;
-      } else if (key == "node") {
-        auto v = parse_number(num);
-        if (!v) return bad(key, value);
-        e.node = static_cast<std::int16_t>(static_cast<std::int64_t>(*v));
-      } else if (key == "name" && fam == Family::slab) {
-        e.name = strings_.intern(value);
-      } else if (key == "accounted" && fam == Family::slab) {
-        if (num != "true" && num != "false" && !parse_number(num)) return bad(key, value);
-      } else if (key == "page" && fam == Family::page) {
-        page_null = is_null_pointer(value) || is_null_pointer(num);
-      } else if (key == "pfn" && fam == Family::page) {
-        auto v = parse_number(num);
-        if (!v) return bad(key, value);
-        e.addr = *v;
-        have_pfn = true;
-      } else if (key == "order" && fam == Family::page) {
-        auto v = parse_number(num);
-        if (!v || *v > 63) return bad(key, value);
-        e.order = static_cast<std::uint8_t>(*v);
-        have_order = true;
-      } else if (key == "migratetype" && e.kind == EventKind::mm_page_alloc) {
-        auto v = parse_number(num);
-        if (!v || *v > 127) return bad(key, value);
-        e.migratetype = static_cast<std::int8_t>(*v);
-      } else if (key == "failed" && e.kind == EventKind::alloc_vmap_area) {
-        auto v = parse_number(num);
-        if (!v) return bad(key, value);
-        e.failed = *v != 0;
-      } else if (key == "num_purged" && e.kind == EventKind::purge_vmap_area_lazy) {
-        if (!parse_number(num)) return bad(key, value);
-      } else if (!is_known_ignored(key)) {
-        ++r.unknown_fields;  // a newer kernel's extra field, a tool's annotation …
-      }
-    }
-    auto missing = [&](std::string_view what) {
-      r.kind = LineKind::unparsable;
-      r.reason = std::string(event_name(e.kind)) + " without " + std::string(what);
-      return r;
-    };
-    switch (family_of(e.kind)) {
-      case Family::slab:
-        if (!have_ptr) return missing("ptr=");
-        if (is_alloc(e.kind) && !e.failed && (!have_req || !have_alloc))
-          return missing(have_req ? "bytes_alloc=" : "bytes_req=");
-        if (is_alloc(e.kind) && !have_gfp) e.gfp = GFP_KERNEL;
-        break;
-      case Family::page:
-        if (!have_pfn) return missing("pfn=");
-        if (!have_order && e.kind != EventKind::mm_page_free_batched) return missing("order=");
-        if (e.kind == EventKind::mm_page_alloc && !have_gfp) e.gfp = GFP_KERNEL;
-        // A failed allocation: page=(null) (pfn printed as 0), or pfn=-1 in the fields mode.
-        if (e.kind == EventKind::mm_page_alloc && (page_null || e.addr == ~std::uint64_t{0})) e.failed = true;
-        break;
-      case Family::vmap:
-        if (!have_ptr) return missing(e.kind == EventKind::purge_vmap_area_lazy ? "start=" : "va_start");
-        if (!have_size && e.kind != EventKind::free_vmap_area_noflush)
-          return missing(e.kind == EventKind::alloc_vmap_area ? "size=" : "end=");
-        break;
-    }
-    r.kind = LineKind::event;
-    callchain_may_follow_ = true;
-    return r;
+    return event_fields(*kind, prefix.cpu, line.substr(j), number);
+  }
+
+  // With options/context-info off ftrace prints only `EVENT: fields`.
+  if (const std::size_t colon = t.find(": "); colon != std::string_view::npos) {
+    std::string_view word = t.substr(0, colon);
+    if (starts_with(word, "kmem:")) word.remove_prefix(5);
+    if (starts_with(word, "vmalloc:")) word.remove_prefix(8);
+    if (const std::optional<EventKind> kind = event_kind_from_name(word))
+      return event_fields(*kind, -1, t.substr(colon + 1), number);
   }
 
   // A perf script callchain frame: `ffffffff811d3b1d __kmalloc+0x10d ([kernel.kallsyms])`.

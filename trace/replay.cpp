@@ -36,7 +36,8 @@ std::string format_replay(const Conversion& c, const ReplayResult& r, const std:
                           std::size_t max_listed) {
   std::ostringstream o;
   if (!r.reports.empty()) {
-    o << "the model reported " << r.reports.size() << " misuse(s) the trace committed:\n";
+    o << "the model reported " << r.reports.size()
+      << " thing(s) while replaying (the trace's own misuse, or a limit of the model):\n";
     for (std::size_t i = 0; i < r.reports.size() && i < max_listed; ++i)
       o << "  trace line " << line_of_op(c, r.reports[i].first) << ": " << r.reports[i].second << '\n';
     if (r.reports.size() > max_listed) o << "  … and " << (r.reports.size() - max_listed) << " more\n";

@@ -29,8 +29,9 @@ struct ReplayResult {
   ExecResult exec;
   std::vector<std::string> snapshots;  ///< `after op N (trace line L):` + buddyinfo
   std::string final_buddyinfo;         ///< after the last op (empty when a violation stopped the run)
-  /// What the model reported for the trace's own misuse (a double free, a
-  /// wrong order): the op index and `kind: message`, in order.
+  /// What the model reported while replaying — the trace's own misuse (a double
+  /// free, a wrong order) or a limit of the model (an oversized cache): the op
+  /// index and `kind: message`, in order.
   std::vector<std::pair<std::size_t, std::string>> reports;
 };
 

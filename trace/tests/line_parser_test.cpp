@@ -82,6 +82,14 @@ TEST_F(LineParserTest, latency_format_cpu_and_flags_in_one_column) {
   EXPECT_EQ(e.addr, 0xffff88007b9a1000u);
 }
 
+TEST_F(LineParserTest, context_info_off_prints_only_the_event) {
+  const Event e = event("kfree: call_site=ffffffff81182e3c ptr=ffff88007b9a1000");
+  EXPECT_EQ(e.kind, EventKind::kfree);
+  EXPECT_EQ(e.cpu, -1);
+  EXPECT_EQ(e.addr, 0xffff88007b9a1000u);
+  EXPECT_EQ(parse("Note: kfree happened").kind, LineKind::unparsable);
+}
+
 TEST_F(LineParserTest, tgid_column) {
   const Event e = event(
       "            bash-1234  (   1234) [002] ....  17.000000: kfree: call_site=ffffffff81182e3c "

@@ -98,6 +98,24 @@ TEST(Replay, a_planted_buddy_bug_is_named_with_the_trace_line) {
       << report;
 }
 
+TEST(Replay, a_planted_gfp_zero_bug_is_found_through_a_traced_gfp_flag) {
+  // Kernel's ignore_gfp_zero: __GFP_ZERO memory is not zeroed. The trace frees
+  // an object and allocates the same size again with __GFP_ZERO: the object is
+  // reused with the first one's payload still in it.
+  const std::uint64_t A = 0xffff888100001000;
+  const std::string text = kmalloc(0, A, 100, 128) + kfree(0, A) + head(0) +
+                           "kmalloc: call_site=x+0x1/0x2 ptr=ffff888100001000 bytes_req=100 bytes_alloc=128 "
+                           "gfp_flags=GFP_KERNEL|__GFP_ZERO node=-1 accounted=false\n";
+  const Conversion c = convert_text(text);
+  EXPECT_TRUE(replay(c).exec.ok());
+  ReplayOptions bugged;
+  bugged.after_boot = [](Kernel& k) { k.plant_bug_for_testing(Kernel::BugForTesting::ignore_gfp_zero); };
+  const ReplayResult r = replay(c, bugged);
+  ASSERT_FALSE(r.exec.ok());
+  EXPECT_EQ(r.exec.violation->id, Inv::ZERO) << format_violation(*r.exec.violation);
+  EXPECT_EQ(line_of_op(c, r.exec.violation->op_index), 3u);
+}
+
 TEST(Replay, the_traces_double_free_and_wrong_order_are_misuse_the_model_reports) {
   std::string text = kmalloc(0, 0xffff888100001000, 64, 64) + kfree(0, 0xffff888100001000) +
                      kfree(0, 0xffff888100001000) + page_alloc(0x300, 2) + page_free(0x300, 1);
@@ -115,7 +133,8 @@ TEST(Replay, the_traces_double_free_and_wrong_order_are_misuse_the_model_reports
   const ReplayResult rr = replay(c);
   ASSERT_TRUE(rr.exec.ok());
   const std::string report = format_replay(c, rr, "t.txt");
-  EXPECT_NE(report.find("the model reported 2 misuse(s) the trace committed:\n  trace line 3: double_free: "),
+  EXPECT_NE(report.find("the model reported 2 thing(s) while replaying (the trace's own misuse, or a limit "
+                        "of the model):\n  trace line 3: double_free: "),
             std::string::npos)
       << report;
   EXPECT_NE(report.find("\n  trace line 5: bad_order: "), std::string::npos) << report;
