@@ -75,12 +75,11 @@ TraceCommand::TraceCommand(CLI::App& app) {
   trace_->footer(
       "Events: kmalloc(_node), kmem_cache_alloc(_node), kfree, kmem_cache_free, mm_page_alloc, mm_page_free, "
       "mm_page_free_batched (and the old mm_page_free_direct, mm_pagevec_free), alloc_vmap_area, "
-      "free_vmap_area_noflush, purge_vmap_area_lazy. Record with `trace-cmd record -e kmem -e vmalloc` then "
-      "`trace-cmd report > t.txt`, `perf record -e 'kmem:*' -e 'vmalloc:*'` then `perf script > t.txt`, or "
-      "enable "
-      "events/kmem and events/vmalloc under /sys/kernel/tracing and save its trace or trace_pipe. Exit "
-      "codes: 0 done, "
-      "1 replay broke an invariant, 2 bad input.");
+      "free_vmap_area_noflush, purge_vmap_area_lazy.\n"
+      "Record with `trace-cmd record -e kmem -e vmalloc` then `trace-cmd report > t.txt`, with "
+      "`perf record -e 'kmem:*' -e 'vmalloc:*'` then `perf script > t.txt`, or enable events/kmem and "
+      "events/vmalloc under /sys/kernel/tracing and save its trace or trace_pipe.\n"
+      "Exit codes: 0 done, 1 replay broke an invariant, 2 bad input.");
   import_ = trace_->add_subcommand(
       "import", "parse a trace, pair allocations with frees, list findings; -o writes it as a .kmf program");
   import_->add_option("FILE", file_, "a text trace (trace, trace_pipe, trace-cmd report, perf script)")
@@ -88,6 +87,11 @@ TraceCommand::TraceCommand(CLI::App& app) {
   import_->add_option(
       "-o,--output", output_,
       "write the program here (.kmf); `kmemfuzz convert --to-binary` makes a fuzz seed of it");
+  import_->add_option(
+      "--seed", seed_,
+      "also write it as a fuzz_kernel binary input: its first 4096 ops, the machine clamped to 1-64 "
+      "MiB (use --machine mem=16M); a free among more than 256 live allocations of its kind has "
+      "no binary form and is dropped (counted)");
   import_->add_option("--machine", machine_,
                       "machine keys overriding the sized one, e.g. \"mem=64M profile=i386 kmalloc=2.6.18\"");
   import_->add_option("--max-listed", max_listed_, "entries listed per finding kind (default 10)");
@@ -133,6 +137,16 @@ int TraceCommand::run() const {
       if (!output_.empty()) {
         write_file(output_, conversion_to_kmf(c, t));
         std::cout << "wrote " << output_ << '\n';
+      }
+      if (!seed_.empty()) {
+        std::size_t kept = 0, dropped = 0;
+        const std::vector<std::uint8_t> bytes = conversion_to_seed(c, &kept, &dropped);
+        write_file(seed_, std::string(bytes.begin(), bytes.end()));
+        std::cout << "wrote " << seed_ << ": a fuzz_kernel input of " << kept << " ops";
+        if (kept < c.program.ops.size())
+          std::cout << " (the first " << kept << " of " << c.program.ops.size() << ")";
+        if (dropped) std::cout << ", " << dropped << " without a binary form dropped";
+        std::cout << '\n';
       }
       return 0;
     }

@@ -1,7 +1,8 @@
 // cli.h — `kmemfuzz trace import|stat|replay`: the trace front end's command
 // line, added to the tool's CLI11 app by one call.
 //
-//   kmemfuzz trace import FILE [-o prog.kmf] [--machine SPEC]   parse, pair, list findings, write a program
+//   kmemfuzz trace import FILE [-o prog.kmf] [--seed in.bin] [--machine SPEC]
+//                                                                parse, pair, list findings, write a program
 //   kmemfuzz trace stat FILE [--lines N]                         perf kmem stat's summaries
 //   kmemfuzz trace replay FILE [--machine SPEC] [--every N]      run it on the checked model
 //
@@ -34,6 +35,7 @@ class TraceCommand {
   CLI::App* replay_;
   std::string file_;
   std::string output_;
+  std::string seed_;
   std::string machine_;
   std::string check_ = "incremental";
   std::size_t every_ = 0;

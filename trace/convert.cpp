@@ -5,6 +5,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "ops/binary_codec.h"
 #include "ops/kmf_text.h"
 
 namespace kmf::trace {
@@ -228,6 +229,16 @@ std::string conversion_to_kmf(const Conversion& c, const Trace& trace) {
     << c.skipped_purges << " lazy purges\n";
   o << print_kmf(c.program);
   return o.str();
+}
+
+std::vector<std::uint8_t> conversion_to_seed(const Conversion& c, std::size_t* kept_ops,
+                                             std::size_t* dropped_ops) {
+  // Slots are numbered in binding order, so a prefix of the ops re-added keeps its slots.
+  Program prefix{c.program.machine, {}, {}};
+  const std::size_t n = std::min(c.program.ops.size(), MAX_DECODED_OPS);
+  for (std::size_t i = 0; i < n; ++i) prefix.add(c.program.ops[i]);
+  if (kept_ops) *kept_ops = n;
+  return encode_program(prefix, codec_options_for_target("fuzz_kernel"), dropped_ops);
 }
 
 }  // namespace kmf::trace

@@ -62,4 +62,10 @@ Conversion convert(const Trace& trace, const Pairing& pairing, const MachineConf
 /// The .kmf script: a comment header naming the source, then print_kmf.
 std::string conversion_to_kmf(const Conversion& c, const Trace& trace);
 
+/// The program as a fuzz_kernel input: its first MAX_DECODED_OPS ops (what a
+/// binary input holds), the machine clamped into the binary range (1–64 MiB).
+/// `kept_ops` and `dropped_ops` (ops with no binary form) are filled when given.
+std::vector<std::uint8_t> conversion_to_seed(const Conversion& c, std::size_t* kept_ops = nullptr,
+                                             std::size_t* dropped_ops = nullptr);
+
 }  // namespace kmf::trace

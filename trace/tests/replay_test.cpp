@@ -155,6 +155,39 @@ TEST(Convert, an_unnamed_object_joins_the_named_cache_of_its_sizes) {
             "kmem_cache_free c0 o1\n");
 }
 
+TEST(Convert, a_seed_holds_the_first_ops_a_binary_input_can) {
+  // At most 100 objects live at once: a binary slot field (one byte) picks
+  // among up to 256 live candidates, so every op has a binary form.
+  std::string text;
+  for (int i = 0; i < 2200; ++i) {
+    text += kmalloc(0, 0xffff888100000000 + 0x100 * i, 17 + i % 300, 512);
+    if (i >= 100) text += kfree(0, 0xffff888100000000 + 0x100 * (i - 100));
+  }
+  const Conversion c = convert_text(text);
+  ASSERT_EQ(c.program.ops.size(), 4300u);
+  std::size_t kept = 0, dropped = 99;
+  const std::vector<std::uint8_t> seed = conversion_to_seed(c, &kept, &dropped);
+  EXPECT_EQ(kept, MAX_DECODED_OPS);
+  EXPECT_EQ(dropped, 0u);
+  const Program back = decode_program(seed, codec_options_for_target("fuzz_kernel"));
+  ASSERT_EQ(back.ops.size(), MAX_DECODED_OPS);
+  for (std::size_t i = 0; i < back.ops.size(); ++i) ASSERT_EQ(back.ops[i], c.program.ops[i]) << "op " << i;
+  EXPECT_EQ(back.machine.mem_bytes, c.program.machine.mem_bytes);
+  EXPECT_TRUE(execute(back).ok());
+}
+
+TEST(Convert, a_seed_drops_and_counts_frees_among_more_live_objects_than_a_slot_byte_picks) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += kmalloc(0, 0xffff888100000000 + 0x100 * i, 64, 64);
+  for (int i = 299; i >= 0; --i) text += kfree(0, 0xffff888100000000 + 0x100 * i);  // newest first
+  const Conversion c = convert_text(text);
+  std::size_t kept = 0, dropped = 0;
+  conversion_to_seed(c, &kept, &dropped);
+  EXPECT_EQ(kept, 600u);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_LT(dropped, 300u);
+}
+
 TEST(Convert, skipped_events_are_counted) {
   std::string text = kfree(0, 0xffff888100005000) + head(0) + "kfree: call_site=x+0x1/0x2 ptr=  (null)\n" +
                      head(0) +
