@@ -153,6 +153,11 @@ int TraceCommand::run() const {
     ReplayOptions opt;
     opt.level = check_ == "full" ? CheckLevel::full : CheckLevel::incremental;
     opt.every = every_;
+    std::cout << "replaying with every check on: "
+              << (opt.level == CheckLevel::full
+                      ? "a full sweep after every op"
+                      : "incremental checks after every op, a full sweep at the end")
+              << ", then teardown (everything freed, boot state restored)\n";
     const ReplayResult r = replay(c, opt);
     std::cout << format_replay(c, r, file_, max_listed_);
     return r.exec.ok() ? 0 : 1;
