@@ -17,6 +17,8 @@ struct AddrState {
   bool live = false;
 };
 
+constexpr std::size_t MAX_BACKTRACE_FRAMES = 8;
+
 std::string hex(std::uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
@@ -171,6 +173,17 @@ std::string describe_findings(const Trace& trace, const Pairing& p, std::size_t 
         default: break;
       }
       o << '\n';
+      if (auto it = trace.callchains.find(f.event); it != trace.callchains.end()) {
+        o << "    backtrace:\n";
+        std::size_t frames = 0;
+        for (std::uint32_t frame : it->second) {
+          if (frames++ == MAX_BACKTRACE_FRAMES) {
+            o << "      …\n";
+            break;
+          }
+          o << "      " << trace.strings.at(frame) << '\n';
+        }
+      }
     }
   }
   return o.str();

@@ -57,7 +57,8 @@ Pairing pair_events(const Trace& trace);
 std::string_view finding_name(FindingKind kind);
 
 /// The findings report: each kind with its count and up to `max_listed`
-/// entries, each naming the event, its address and line numbers.
+/// entries, each naming the event, its address and line numbers, and its
+/// perf script callchain (up to 8 frames) as a kmemleak-style backtrace.
 std::string describe_findings(const Trace& trace, const Pairing& pairing, std::size_t max_listed);
 
 /// `kfree ptr=0xffff888100a3c000`, `mm_page_alloc pfn=0x1a2b order=2`, `alloc_vmap_area va_start=0x…`.

@@ -10,7 +10,18 @@ namespace kmf::trace {
 
 namespace {
 
-void take(Trace& t, LineParser& parser, std::string_view line) {
+/// `\tffffffff811d3b1d __kmalloc+0x10d ([kernel.kallsyms])` → `__kmalloc+0x10d ([kernel.kallsyms])`.
+std::string_view frame_text(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  std::string_view rest = line.substr(i);
+  while (!rest.empty() && (rest.back() == '\r' || rest.back() == ' ')) rest.remove_suffix(1);
+  return rest;
+}
+
+void take(Trace& t, LineParser& parser, std::string_view line, bool& chain_to_last_event) {
   ++t.lines;
   const auto number = static_cast<std::uint32_t>(t.lines);
   LineResult r = parser.parse(line, number);
@@ -19,7 +30,13 @@ void take(Trace& t, LineParser& parser, std::string_view line) {
   switch (r.kind) {
     case LineKind::blank: ++t.blank; break;
     case LineKind::header: ++t.headers; break;
-    case LineKind::callchain: ++t.callchain_frames; break;
+    case LineKind::callchain:
+      ++t.callchain_frames;
+      if (chain_to_last_event) {
+        const auto index = static_cast<std::uint32_t>(t.events.size() - 1);
+        t.callchains[index].push_back(t.strings.intern(frame_text(line)));
+      }
+      return;
     case LineKind::lost_events:
       if (t.lost_events == 0 && t.first_lost_line == 0) t.first_lost_line = number;
       t.lost_events += r.lost;
@@ -34,13 +51,15 @@ void take(Trace& t, LineParser& parser, std::string_view line) {
     case LineKind::event:
       if (r.event.cpu < 0) t.cpu_known = false;
       t.events.push_back(r.event);
-      break;
+      chain_to_last_event = true;
+      return;
     case LineKind::unparsable:
       ++t.unparsable;
       if (t.unparsable_lines.size() < MAX_KEPT_UNPARSABLE)
         t.unparsable_lines.push_back({number, std::string(line.substr(0, 160)), std::move(r.reason)});
       break;
   }
+  chain_to_last_event = false;  // a callchain after a blank line or another event is not this event's
 }
 
 }  // namespace
@@ -50,7 +69,8 @@ Trace read_trace(std::istream& in, std::string file) {
   t.file = std::move(file);
   LineParser parser(t.strings);
   std::string line;
-  while (std::getline(in, line)) take(t, parser, line);
+  bool chain = false;
+  while (std::getline(in, line)) take(t, parser, line, chain);
   if (t.events.empty()) t.cpu_known = false;
   return t;
 }
@@ -59,9 +79,10 @@ Trace read_trace_text(std::string_view text, std::string file) {
   Trace t;
   t.file = std::move(file);
   LineParser parser(t.strings);
+  bool chain = false;
   while (!text.empty()) {
     const std::size_t nl = text.find('\n');
-    take(t, parser, text.substr(0, nl));
+    take(t, parser, text.substr(0, nl), chain);
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);
   }

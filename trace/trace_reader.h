@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "trace/event.h"
@@ -39,9 +40,12 @@ struct Trace {
   std::vector<UnparsableLine> unparsable_lines;  ///< the first MAX_KEPT_UNPARSABLE
   std::uint64_t unknown_fields = 0;              ///< tolerated key=value fields no event here has
   std::uint64_t unknown_gfp_names = 0;           ///< tolerated gfp names no kernel table here has
-  bool cpu_known = true;                         ///< every event line had a CPU column
-  std::uint64_t lost_events = 0;                 ///< events the kernel's ring buffer dropped (LOST markers)
-  std::uint32_t first_lost_line = 0;             ///< the first LOST marker's line, 0 when none
+  /// perf script callchains: event index → its frames (interned, innermost
+  /// first, without the address), for kmemleak-style backtraces in findings.
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> callchains;
+  bool cpu_known = true;              ///< every event line had a CPU column
+  std::uint64_t lost_events = 0;      ///< events the kernel's ring buffer dropped (LOST markers)
+  std::uint32_t first_lost_line = 0;  ///< the first LOST marker's line, 0 when none
 };
 
 inline constexpr std::size_t MAX_KEPT_UNPARSABLE = 1000;

@@ -84,6 +84,28 @@ TEST(Pairing, still_allocated_at_the_end_in_allocation_order) {
   EXPECT_NE(d.find("line 4: mm_page_alloc pfn=0x40 order=3"), std::string::npos) << d;
 }
 
+TEST(Pairing, findings_show_a_perf_script_callchain_as_a_backtrace) {
+  const Trace t = read_trace_text(
+      "  sshd  1432 [000]  812.500020: kmem:kmalloc: call_site=ffffffff811d3b1d ptr=0xffff88003a5c4000 "
+      "bytes_req=24 "
+      "bytes_alloc=64 gfp_flags=GFP_KERNEL\n"
+      "\tffffffff811d3b1d __kmalloc+0x10d ([kernel.kallsyms])\n"
+      "\tffffffff815a1c27 sock_alloc_send_pskb+0x87 ([kernel.kallsyms])\n"
+      "\n"
+      "  sshd  1432 [000]  812.500040: sched:sched_switch: prev_comm=sshd\n"
+      "\tffffffff81000001 schedule+0x1 ([kernel.kallsyms])\n");
+  EXPECT_EQ(t.callchain_frames, 3u);
+  ASSERT_EQ(t.callchains.size(), 1u);  // the sched_switch frame is not the kmalloc's
+  const std::string d = describe_findings(t, pair_events(t), 10);
+  EXPECT_NE(d.find("  line 1: kmalloc ptr=0xffff88003a5c4000 bytes_req=24 bytes_alloc=64 "
+                   "call_site=0xffffffff811d3b1d\n"
+                   "    backtrace:\n"
+                   "      __kmalloc+0x10d ([kernel.kallsyms])\n"
+                   "      sock_alloc_send_pskb+0x87 ([kernel.kallsyms])\n"),
+            std::string::npos)
+      << d;
+}
+
 TEST(Pairing, allocation_over_a_live_address_means_a_missing_free) {
   const Trace t = read_trace_text(kmalloc(0, A, 8, 8) + kmalloc(0, A, 16, 16) + kfree(0, A));
   const Pairing p = pair_events(t);
