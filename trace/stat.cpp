@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cstdarg>
 #include <cstdio>
 #include <map>
 #include <vector>
@@ -13,9 +14,13 @@ namespace {
 
 constexpr std::uint64_t PAGE_BYTES = 4096;
 
-std::string fmt(const char* f, auto... args) {
+/// snprintf into a string; the attribute lets the compiler check every call's format.
+__attribute__((format(printf, 1, 2))) std::string fmt(const char* f, ...) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, f, args...);
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
   return buf;
 }
 
