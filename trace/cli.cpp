@@ -127,9 +127,9 @@ int TraceCommand::run() const {
       std::cout << format_stat(t, p, lines_);
       return 0;
     }
+    const MachineConfig m = pick_machine(t, p, machine_);  // a bad --machine fails before any output
     std::cout << describe_reading(t, max_listed_);
     std::cout << describe_findings(t, p, max_listed_);
-    const MachineConfig m = pick_machine(t, p, machine_);
     const Conversion c = convert(t, p, m);
     std::cout << "program: " << c.program.ops.size() << " ops on " << machine_line(m)
               << " (the trace's peak: " << c.peak_live_bytes << " bytes live)\n";
