@@ -319,6 +319,45 @@ TEST(GenericObject, alignment_is_checked_for_object_allocators) {
   expect_fires(Sloppy{}, "b0 = alloc 8\nb1 = alloc 8\n", Inv::ALIGNMENT);
 }
 
+/// The pmr pool with a walk: the blocks it handed out and has not been told
+/// to free, as a heap visitor would report them; `bug` breaks it one way.
+class Walked : public PmrPoolSubject {
+ public:
+  enum class Bug { none, forgets_one, keeps_freed, short_size };
+  explicit Walked(Bug bug = Bug::none) : bug_(bug) {}
+  Caps capabilities() const override { return CAP_SIZED_FREE | CAP_WALK; }
+  void* allocate(std::size_t size, std::size_t align) override {
+    void* p = PmrPoolSubject::allocate(size, align);
+    if (p) live_[p] = size;
+    return p;
+  }
+  void deallocate(void* p, std::size_t size, std::size_t align) override {
+    if (bug_ != Bug::keeps_freed) live_.erase(p);
+    PmrPoolSubject::deallocate(p, size, align);
+  }
+  void walk(const BlockVisitor& visit) const override {
+    bool skipped = false;
+    for (const auto& [p, n] : live_) {
+      if (bug_ == Bug::forgets_one && !skipped && (skipped = true)) continue;
+      visit(p, bug_ == Bug::short_size ? n - 1 : n);
+    }
+  }
+
+ private:
+  Bug bug_;
+  std::map<const void*, std::size_t> live_;
+};
+
+TEST(GenericObject, walk_must_report_every_live_block_once_and_nothing_freed) {
+  const char* prog = "b0 = alloc 100\nb1 = alloc 7\nwalk\nfree b0\nwalk\nb2 = alloc 4K\nwalk\n";
+  expect_clean(Walked{}, prog);
+  EXPECT_EQ(expect_fires(Walked{Walked::Bug::forgets_one}, prog, Inv::WALK).op_index, 2u);
+  EXPECT_EQ(expect_fires(Walked{Walked::Bug::keeps_freed}, prog, Inv::WALK).op_index, 4u);
+  expect_fires(Walked{Walked::Bug::short_size}, prog, Inv::WALK);
+  // Without a walk op the teardown walks (before and after freeing everything).
+  expect_fires(Walked{Walked::Bug::keeps_freed}, "b0 = alloc 8\n", Inv::WALK);
+}
+
 // ---- pages and virtual ranges -------------------------------------------------------------------
 
 TEST(GenericPage, the_kernel_page_allocator_passes_generated_programs) {
