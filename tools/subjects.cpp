@@ -18,6 +18,7 @@
 
 #include "alloc/kernel.h"
 #include "check/pmr_subject.h"
+#include "check/subjects/kernel_kmalloc_subject.h"
 #include "check/subjects/kernel_subjects.h"
 #include "examples/buddy/buddy_arena.h"
 #include "examples/first_fit/first_fit.h"
@@ -37,37 +38,6 @@ namespace fs = std::filesystem;
 /// Bad input or an unusable subject: printed as `kmemfuzz: MESSAGE`, exit 2.
 struct Error {
   std::string message;
-};
-
-// ---- kmf::Kernel's kmalloc as an object subject ---------------------------------------------------
-
-/// kmalloc/krealloc/ksize/kfree through host pointers into the simulated
-/// RAM (the direct map is a fixed offset from physical addresses), so the
-/// generic executor stamps and reads the objects' real bytes.
-class KernelKmallocSubject : public ObjectSubject {
- public:
-  std::string_view name() const override { return "kmf::Kernel kmalloc"; }
-  Caps capabilities() const override { return CAP_REALLOC | CAP_USABLE_SIZE; }
-  void* allocate(std::size_t size, std::size_t /*align*/) override {
-    return host(k_.kmalloc(size, GFP_KERNEL), size);
-  }
-  void deallocate(void* p, std::size_t /*size*/, std::size_t /*align*/) override { k_.kfree(virt(p)); }
-  void* reallocate(void* p, std::size_t /*old*/, std::size_t size, std::size_t /*align*/) override {
-    return host(k_.krealloc(virt(p), size, GFP_KERNEL), size);
-  }
-  std::size_t usable_size(const void* p) const override { return k_.ksize(virt(p)); }
-
- private:
-  void* host(VirtAddr va, std::size_t size) {
-    if (!va) return nullptr;
-    return k_.mem_for_testing().writable(k_.virt_to_phys(va), size);  // marks the bytes the stamps will dirty
-  }
-  VirtAddr virt(const void* p) const {
-    const auto off =
-        static_cast<std::uint64_t>(static_cast<const std::byte*>(p) - k_.mem().data(PhysAddr{0}));
-    return k_.layout().va(PhysAddr{off});
-  }
-  mutable Kernel k_{MachineConfig{.mem_bytes = 16 * MiB}};
 };
 
 // ---- libraries loaded without taking over malloc -----------------------------------------------

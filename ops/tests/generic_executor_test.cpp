@@ -11,6 +11,7 @@
 
 #include "alloc/fault.h"
 #include "check/pmr_subject.h"
+#include "check/subjects/kernel_kmalloc_subject.h"
 #include "check/subjects/kernel_subjects.h"
 #include "examples/buddy/buddy_arena.h"
 #include "examples/first_fit/first_fit.h"
@@ -356,6 +357,24 @@ TEST(GenericObject, walk_must_report_every_live_block_once_and_nothing_freed) {
   expect_fires(Walked{Walked::Bug::short_size}, prog, Inv::WALK);
   // Without a walk op the teardown walks (before and after freeing everything).
   expect_fires(Walked{Walked::Bug::keeps_freed}, "b0 = alloc 8\n", Inv::WALK);
+}
+
+TEST(GenericObject, the_kernel_kmalloc_view_passes_and_finds_a_short_krealloc_copy) {
+  const char* prog = "b0 = alloc 100\nb1 = alloc 7\nb2 = realloc b0 3000\nb3 = realloc b1 1\nfree b2\n";
+  expect_clean(KernelKmallocSubject{}, prog);
+  KernelKmallocSubject generated;
+  const GenericTarget t = generic_target(generated);
+  Rng rng(11);
+  for (int i = 0; i < 30; ++i) {
+    std::vector<std::uint8_t> bytes(200);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng.next());
+    KernelKmallocSubject fresh;
+    const GenericResult r = execute_generic(fresh, decode_generic(bytes, t));
+    ASSERT_TRUE(r.ok()) << format_violation(*r.violation);
+  }
+  KernelKmallocSubject broken;
+  broken.kernel().plant_bug_for_testing(Kernel::BugForTesting::krealloc_short_copy);
+  EXPECT_EQ(expect_fires(broken, prog, Inv::INTEGRITY).op_index, 2u);
 }
 
 // ---- pages and virtual ranges -------------------------------------------------------------------
