@@ -22,8 +22,12 @@
 #include "check/subjects/kernel_subjects.h"
 #include "examples/buddy/buddy_arena.h"
 #include "examples/first_fit/first_fit.h"
+#if KMF_HAVE_JEMALLOC
 #include "examples/jemalloc/jemalloc_adapter.h"
+#endif
+#if KMF_HAVE_MIMALLOC
 #include "examples/mimalloc/mimalloc_adapter.h"
+#endif
 #include "front/front.h"
 #include "ops/generic_binary.h"
 #include "ops/generic_executor.h"
@@ -40,6 +44,7 @@ struct Error {
   std::string message;
 };
 
+#if KMF_HAVE_MIMALLOC || KMF_HAVE_JEMALLOC
 // ---- libraries loaded without taking over malloc -----------------------------------------------
 
 /// Runs this program again with a larger static TLS surplus (once): a
@@ -87,6 +92,9 @@ void resolve(void* lib, const char* soname, const char* symbol, F& out) {
   out = reinterpret_cast<F>(p);
 }
 
+#endif
+
+#if KMF_HAVE_MIMALLOC
 const example::MimallocApi& mimalloc_api() {
   static const example::MimallocApi api = [] {
     constexpr const char* so = "libmimalloc.so.2";
@@ -104,7 +112,9 @@ const example::MimallocApi& mimalloc_api() {
   }();
   return api;
 }
+#endif
 
+#if KMF_HAVE_JEMALLOC
 const example::JemallocApi& jemalloc_api() {
   static const example::JemallocApi api = [] {
     constexpr const char* so = "libjemalloc.so.2";
@@ -121,6 +131,7 @@ const example::JemallocApi& jemalloc_api() {
   }();
   return api;
 }
+#endif
 
 // ---- the table --------------------------------------------------------------------------------
 
@@ -153,6 +164,7 @@ const std::vector<Subject>& subjects() {
                       [] { return example::BuddyArenaSubject{}; }));
     t.push_back(entry("pmr", "object", "Boost.Container's unsynchronized_pool_resource",
                       [] { return PmrPoolSubject{}; }));
+#if KMF_HAVE_MIMALLOC
     t.push_back(
         entry("mimalloc", "object", "mimalloc on a private heap (libmimalloc.so.2, dlopen RTLD_LOCAL)",
               [] { return example::MimallocSubject(example::MimallocMode::aligned_at, mimalloc_api()); }));
@@ -160,9 +172,12 @@ const std::vector<Subject>& subjects() {
         entry("mimalloc-aligned", "object",
               "the same through mi_heap_malloc_aligned (misaligned before mimalloc 2.1: upstream issue 700)",
               [] { return example::MimallocSubject(example::MimallocMode::aligned, mimalloc_api()); }));
+#endif
+#if KMF_HAVE_JEMALLOC
     t.push_back(entry("jemalloc", "object",
                       "jemalloc on a private arena (libjemalloc.so.2, dlopen RTLD_LOCAL)",
                       [] { return example::JemallocSubject(example::JemallocBug::none, jemalloc_api()); }));
+#endif
     t.push_back(entry("kernel-pages", "page", "kmf::Kernel alloc_pages/free_pages (16 MiB)",
                       [] { return KernelPageSubject{}; }));
     t.push_back(entry("kernel-kmalloc", "object", "kmf::Kernel kmalloc/krealloc/ksize/kfree (16 MiB)",

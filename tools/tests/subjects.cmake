@@ -11,8 +11,13 @@ function(kmf_subject_cli name code regex)
   set_tests_properties(cli/subject/${name} PROPERTIES FIXTURES_REQUIRED subject_inputs LABELS cli)
 endfunction()
 
-set(generic_subjects first-fit buddy-arena pmr mimalloc mimalloc-aligned jemalloc kernel-pages kernel-kmalloc
-                     kernel-vmalloc)
+set(generic_subjects first-fit buddy-arena pmr kernel-pages kernel-kmalloc kernel-vmalloc)
+if(KMF_MIMALLOC_INCLUDE)
+  list(APPEND generic_subjects mimalloc mimalloc-aligned)
+endif()
+if(KMF_JEMALLOC_INCLUDE)
+  list(APPEND generic_subjects jemalloc)
+endif()
 kmf_subject_cli(help-lists-subjects 0 "kernel-vmalloc +virtual" --help)
 foreach(s ${generic_subjects})
   set(o ${sin}/${s})
@@ -52,7 +57,7 @@ endforeach()
 
 # A real bug through every verb: mi_heap_malloc_aligned before mimalloc 2.1.
 find_package(mimalloc CONFIG QUIET)
-if(mimalloc_VERSION AND mimalloc_VERSION VERSION_LESS 2.1)
+if(KMF_MIMALLOC_INCLUDE AND mimalloc_VERSION AND mimalloc_VERSION VERSION_LESS 2.1)
   kmf_subject_cli(mimalloc-aligned/run-finds-issue-700 1 "VIOLATION ALIGNMENT at op 4: a3 = alloc 512 align=512" run
                   --subject mimalloc-aligned ${sin}/issue700.kmfa)
   kmf_subject_cli(mimalloc-aligned/replay-prints-reproducer 1 "reproducer \\(.kmfa\\):" replay --subject
@@ -82,10 +87,10 @@ kmf_subject_cli(kernel-still-runs-kmf 0 "PASS .*kernel.kmf" run --subject kernel
 kmf_subject_cli(arena-program-on-object-subject 2 "arena.kmfa: has arena_init, but pmr is object subject, not an arena; arena subjects: first-fit, buddy-arena"
                 run --subject pmr ${sin}/arena.kmfa)
 kmf_subject_cli(arena-program-on-arena-subject 0 "PASS" run --subject first-fit ${sin}/arena.kmfa)
-kmf_subject_cli(bad-text-names-line 2 "unbound.kmfa:2:6: " run --subject jemalloc ${sin}/unbound.kmfa)
+kmf_subject_cli(bad-text-names-line 2 "unbound.kmfa:2:6: " run --subject pmr ${sin}/unbound.kmfa)
 kmf_subject_cli(unknown-subject 2 "subject" run --subject tcmalloc ${sin}/prog.kmfa)
 kmf_subject_cli(target-is-kernel-only 2 "--target applies to the kernel's programs only, not to --subject first-fit" run
                 --subject first-fit --target fuzz_slab ${sin}/prog.bin)
 kmf_subject_cli(check-is-kernel-only 2 "--check applies to the kernel's programs only" replay --subject pmr --check full
                 ${sin}/prog.bin)
-kmf_subject_cli(missing-file 2 "nope.kmfa: no such file" run --subject mimalloc ${sin}/nope.kmfa)
+kmf_subject_cli(missing-file 2 "nope.kmfa: no such file" run --subject kernel-pages ${sin}/nope.kmfa)
