@@ -62,7 +62,8 @@ inline JemallocApi linked_jemalloc() {
   return {&::mallctl, &::mallocx, &::rallocx, &::xallocx, &::nallocx, &::sallocx, &::sdallocx};
 }
 
-/// jemalloc 5.3's answers to hostile requests (its manual, "Non-standard API").
+/// jemalloc 5.3's answers to hostile requests (its manual, "Non-standard API");
+/// promises_jemalloc.cpp checks the true ones against the library.
 inline constexpr HostilePromises JEMALLOC_PROMISES{
     .oversize_returns_null = true,  // above the largest size class: NULL
     .zero_size_unique_block =

@@ -67,15 +67,19 @@ inline MimallocApi linked_mimalloc() {
           &mi_heap_destroy};
 }
 
-/// mimalloc 2.0's answers to hostile requests (src/alloc.c, alloc-aligned.c).
+/// mimalloc 2.0.9's answers to hostile requests, each one checked against
+/// the library by promises_mimalloc.cpp.
 inline constexpr HostilePromises MIMALLOC_PROMISES{
     .oversize_returns_null = true,       // above PTRDIFF_MAX: an EOVERFLOW message and NULL
     .zero_size_unique_block = true,      // malloc(0) is a real, distinct block
-    .bad_align_returns_null = true,      // alignment 0 or not a power of two: NULL
-    .failed_realloc_keeps_block = true,  // the copy happens only after the new block exists
+    .bad_align_returns_null = true,      // not a power of two: NULL (0 is taken as "no alignment")
+    .failed_realloc_keeps_block = true,  // p stays live and intact
     .realloc_null_allocates = true,
     .realloc_zero_gives_block = true,  // realloc(p, 0) returns a minimal block (not NULL)
-    .realloc_keeps_alignment = true,   // mi_heap_realloc_aligned
+    // Only to the block's own alignment (all kmemfuzz asks): to a larger one
+    // mi_heap_realloc_aligned keeps p's offset (upstream issue 603), e.g. a
+    // 64-aligned block reallocated with alignment 256 lands at 128 mod 256.
+    .realloc_keeps_alignment = false,
 };
 
 enum class MimallocMode {
