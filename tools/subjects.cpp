@@ -236,6 +236,8 @@ GenericProgram load(const Subject& subject, const GenericTarget& target, const s
                 "; run it without --subject (the kernel)"};
   // As the fuzz targets read a file they replay: text when it looks like a
   // generic program (a .kmfa file always), else the bytes are decoded.
+  if (has_ext(file, ".bin"))
+    return decode_generic({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, target);
   const bool text = has_ext(file, ".kmfa") || looks_like_generic_text(bytes);
   GenericParseResult r = text ? parse_generic(bytes, file) : GenericParseResult(GenericProgram{});
   if (!r.ok() || !text) {
@@ -351,7 +353,7 @@ std::optional<std::string> refuse_for_kernel(const std::string& file, std::strin
   const std::string hint =
       "; give --subject NAME (" + generic_names() + ") or replay it with the fuzz binary that wrote it";
   if (has_ext(file, ".kmfa")) return file + ": a generic program (.kmfa) is not a kernel program" + hint;
-  if (has_ext(file, ".kmf")) return std::nullopt;
+  if (has_ext(file, ".kmf") || has_ext(file, ".bin")) return std::nullopt;
   if (parses_as_kernel_script(bytes))
     return file + ": reads as a kernel script but is not named .kmf; rename it to FILE.kmf to run it as one";
   if (looks_like_generic_text(bytes))

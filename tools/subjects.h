@@ -17,6 +17,7 @@
 // an error (exit 2) that names the subject or binary that takes the file:
 //   .kmf                    a kernel script: only the kernel
 //   .kmfa                   a generic text program: only a generic subject
+//   .bin                    bytes, whatever they look like (the subject's decoder)
 //   other, text-looking     parsed as what it looks like (a generic program's
 //                           first word, or a kernel script that parses), and
 //                           refused where that form does not belong

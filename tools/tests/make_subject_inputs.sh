@@ -8,6 +8,7 @@ printf '# every kind\nb0 = alloc 100\nb1 = alloc 300 align=256\nb2 = realloc b0 
 printf '\x10\x41\x00\x22\x05\x13\x03\x00\x31\x40\x02\x17\x00\x0b\x90\x07\x26\x01\xc4\x00\x08\x55' > "$d/prog.bin"
 # The same program and bytes without telling extensions.
 cp "$d/prog.kmfa" "$d/generic-text.txt"
+cp "$d/prog.kmfa" "$d/generic-text.bin"   # .bin: bytes, though they read as text
 # A program that fails on mimalloc < 2.1 (upstream issue 700), buried in noise.
 {
   echo "a0 = alloc 100"; echo "a1 = alloc 7"; echo "free a0"; echo "a2 = alloc 3000 align=64"

@@ -83,6 +83,10 @@ kmf_subject_cli(generic-text-on-kernel 2 "generic-text.txt: reads as a generic t
                 run ${sin}/generic-text.txt)
 kmf_subject_cli(kernel-script-not-named-kmf 2 "kernel-script.txt: reads as a kernel script but is not named .kmf" run
                 ${sin}/kernel-script.txt)
+kmf_subject_cli(bin-is-bytes-for-the-kernel 0 "PASS .*generic-text.bin" run ${sin}/generic-text.bin)
+kmf_subject_cli(bin-is-bytes-for-a-subject 0 "PASS .*generic-text.bin \\([0-9]+ ops, subject first-fit\\)" run --subject
+                first-fit ${sin}/generic-text.bin)
+kmf_subject_cli(bin-bytes-convert-to-text 0 "b0 = alloc" convert --subject pmr ${sin}/generic-text.bin)
 kmf_subject_cli(kernel-still-runs-kmf 0 "PASS .*kernel.kmf" run --subject kernel ${sin}/kernel.kmf)
 kmf_subject_cli(arena-program-on-object-subject 2 "arena.kmfa: has arena_init, but pmr is object subject, not an arena; arena subjects: first-fit, buddy-arena"
                 run --subject pmr ${sin}/arena.kmfa)
