@@ -9,6 +9,7 @@ packages=(
   clang llvm libclang-rt-dev clang-format
   libgtest-dev libgmock-dev librapidcheck-dev
   libboost-container-dev libbenchmark-dev libcli11-dev
+  libmimalloc-dev libjemalloc-dev
   gnuplot-nox zip unzip python3
 )
 

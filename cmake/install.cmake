@@ -49,3 +49,29 @@ if(KMF_TESTS AND NOT KMF_LIBFUZZER)
                    -DCXX=${CMAKE_CXX_COMPILER} -P ${PROJECT_SOURCE_DIR}/cmake/test_examples.cmake)
   set_tests_properties(examples.out_of_tree PROPERTIES LABELS examples TIMEOUT 1200)
 endif()
+
+# ctest -L examples: a user's allocator in a library of its own, fuzzed by
+# libFuzzer through the installed package: coverage with and without
+# kmemfuzz_add_fuzzer(… LIBS …) instrumenting it, and its planted bug found.
+# Needs clang with libFuzzer (skipped otherwise); about a minute.
+if(KMF_TESTS AND NOT KMF_LIBFUZZER)
+  find_program(KMF_CLANGXX clang++)
+  add_test(NAME examples.libfuzzer_libs
+           COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR}
+                   -DSOURCE_DIR=${PROJECT_SOURCE_DIR}/examples/libfuzzer_libs
+                   -DWORK_DIR=${PROJECT_BINARY_DIR}/examples-libfuzzer-libs "-DGENERATOR=${CMAKE_GENERATOR}"
+                   -DCLANG=${KMF_CLANGXX} -P ${PROJECT_SOURCE_DIR}/cmake/test_libfuzzer_libs.cmake)
+  set_tests_properties(examples.libfuzzer_libs PROPERTIES LABELS examples TIMEOUT 900 SKIP_REGULAR_EXPRESSION
+                                                          "SKIPPED:")
+endif()
+
+# ctest -L packaging: KMF_LIBRARY_ONLY builds only the libraries and installs
+# a complete package; KMEMFUZZ_LIBFUZZER / KMF_LIBFUZZER with a compiler
+# without libFuzzer fail at configure time naming clang.
+if(KMF_TESTS AND NOT KMF_LIBFUZZER AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_test(NAME packaging.library_only
+           COMMAND ${CMAKE_COMMAND} -DSOURCE_ROOT=${PROJECT_SOURCE_DIR} -DWORK_DIR=${PROJECT_BINARY_DIR}/packaging
+                   "-DGENERATOR=${CMAKE_GENERATOR}" -DCXX=${CMAKE_CXX_COMPILER} -P
+                   ${PROJECT_SOURCE_DIR}/cmake/test_packaging.cmake)
+  set_tests_properties(packaging.library_only PROPERTIES LABELS packaging TIMEOUT 1200)
+endif()

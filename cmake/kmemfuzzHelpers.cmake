@@ -6,7 +6,66 @@
 # libFuzzer binary (-fsanitize=fuzzer); otherwise it links
 # kmemfuzz::fuzz_main, the standalone driver that replays files and runs a
 # seeded campaign when given none (`NAME -runs=5000 -seed=1`).
+#
+# With libFuzzer, the library targets named in LIBS that this project builds
+# get -fsanitize=fuzzer-no-link too: libFuzzer steers by the coverage of the
+# code it can see, and an allocator compiled into its own library is
+# otherwise invisible to it (KMEMFUZZ_INSTRUMENT_LIBS=OFF turns this off).
+# Imported and interface libraries are left alone: header-only code is
+# compiled, and instrumented, inside the fuzz target itself.
+#
+#   kmemfuzz_instrument(lib...)
+#
+# does the same for libraries the fuzz target reaches indirectly (a library
+# your allocator library links, say). Both do nothing without libFuzzer.
 option(KMEMFUZZ_LIBFUZZER "Build kmemfuzz_add_fuzzer() targets with libFuzzer (clang)" OFF)
+option(KMEMFUZZ_INSTRUMENT_LIBS "With libFuzzer, add coverage instrumentation to the LIBS of kmemfuzz_add_fuzzer()"
+       ON)
+
+# libFuzzer ships with clang; GCC has no -fsanitize=fuzzer. Say so now
+# rather than with a link error on the first fuzz target.
+if(KMEMFUZZ_LIBFUZZER AND NOT DEFINED CACHE{KMEMFUZZ_HAVE_LIBFUZZER})
+  include(CheckCXXSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS -fsanitize=fuzzer)
+  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=fuzzer)
+  set(CMAKE_REQUIRED_QUIET ON)
+  check_cxx_source_compiles(
+    "#include <cstddef>
+     #include <cstdint>
+     extern \"C\" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) { return 0; }"
+    KMEMFUZZ_HAVE_LIBFUZZER)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+  unset(CMAKE_REQUIRED_QUIET)
+endif()
+if(KMEMFUZZ_LIBFUZZER AND NOT KMEMFUZZ_HAVE_LIBFUZZER)
+  unset(KMEMFUZZ_HAVE_LIBFUZZER CACHE)
+  message(FATAL_ERROR
+    "KMEMFUZZ_LIBFUZZER=ON needs libFuzzer (-fsanitize=fuzzer), which ${CMAKE_CXX_COMPILER_ID} "
+    "${CMAKE_CXX_COMPILER_VERSION} (${CMAKE_CXX_COMPILER}) does not provide. Configure with clang: "
+    "-DCMAKE_CXX_COMPILER=clang++ (Debian: apt-get install clang libclang-rt-dev), or drop "
+    "KMEMFUZZ_LIBFUZZER to build the standalone driver.")
+endif()
+
+function(kmemfuzz_instrument)
+  if(NOT KMEMFUZZ_LIBFUZZER)
+    return()
+  endif()
+  foreach(lib ${ARGN})
+    if(NOT TARGET ${lib})
+      continue()  # a plain library file or linker flag: nothing to compile
+    endif()
+    get_target_property(aliased ${lib} ALIASED_TARGET)
+    if(aliased)
+      set(lib ${aliased})
+    endif()
+    get_target_property(imported ${lib} IMPORTED)
+    get_target_property(type ${lib} TYPE)
+    if(NOT imported AND type MATCHES "^(STATIC|SHARED|MODULE|OBJECT)_LIBRARY$")
+      target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link)
+    endif()
+  endforeach()
+endfunction()
 
 function(kmemfuzz_add_fuzzer name)
   cmake_parse_arguments(F "" "" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
@@ -18,6 +77,9 @@ function(kmemfuzz_add_fuzzer name)
   if(KMEMFUZZ_LIBFUZZER)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    if(KMEMFUZZ_INSTRUMENT_LIBS)
+      kmemfuzz_instrument(${F_LIBS})
+    endif()
   else()
     target_link_libraries(${name} PRIVATE kmemfuzz::fuzz_main)
   endif()

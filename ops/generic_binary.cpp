@@ -30,7 +30,7 @@ std::vector<Rec> record_table(const GenericTarget& t) {
   add(Rec::free, 5);
   if (objects && (t.caps & CAP_REALLOC)) add(Rec::realloc, 2);
   if (arena && (t.caps & CAP_RESIZE)) add(Rec::resize, 2);
-  if (arena && (t.caps & CAP_WALK)) add(Rec::walk, 1);
+  if (objects && (t.caps & CAP_WALK)) add(Rec::walk, 1);
   if (arena && (t.caps & CAP_RESERVE)) add(Rec::reserve, 1);
   if (objects && (t.caps & CAP_STALE_FREE)) add(Rec::double_free, 1);
   return table;

@@ -213,6 +213,29 @@ class Run {
     return true;
   }
 
+  /// WALK: `seen` (address, bytes) names every live block once, no other
+  /// address, and at least the requested bytes of each.
+  bool check_walk(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& seen) {
+    std::set<std::uint64_t> reported;
+    for (const auto& [a, n] : seen) {
+      const auto r = starting_at(a);
+      if (!r)
+        return fail(Inv::WALK, {a},
+                    "walk reported a block at " + at(a) + " (" + std::to_string(n) +
+                        " bytes) where no live block starts");
+      if (!reported.insert(a).second) return fail(Inv::WALK, {a}, "walk reported " + describe(*r) + " twice");
+      if (!r->reserve && n < rec(*r).size)
+        return fail(Inv::WALK, {a},
+                    "walk reported " + describe(*r) + " with " + std::to_string(n) +
+                        " bytes, less than its " + std::to_string(rec(*r).size) + " requested");
+    }
+    for (const auto& [a, r] : live_)
+      if (!r.reserve && !reported.count(a))
+        return fail(Inv::WALK, {a}, "walk did not report live " + describe(r));
+    note("(walk: " + std::to_string(seen.size()) + " blocks)");
+    return true;
+  }
+
   // ---- stamps -----------------------------------------------------------------------------
   void stamp(const Rec& b) {
     if (!can_touch() || b.size == 0) return;
@@ -497,24 +520,7 @@ class ArenaRun : public Run {
   bool walk() {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
     s_.walk([&](const void* p, std::size_t n) { seen.emplace_back(addr_of(p), n); });
-    std::set<std::uint64_t> reported;
-    for (const auto& [a, n] : seen) {
-      const auto r = starting_at(a);
-      if (!r)
-        return fail(Inv::WALK, {a},
-                    "walk reported a block at " + at(a) + " (" + std::to_string(n) +
-                        " bytes) where no live block starts");
-      if (!reported.insert(a).second) return fail(Inv::WALK, {a}, "walk reported " + describe(*r) + " twice");
-      if (!r->reserve && n < rec(*r).size)
-        return fail(Inv::WALK, {a},
-                    "walk reported " + describe(*r) + " with " + std::to_string(n) +
-                        " bytes, less than its " + std::to_string(rec(*r).size) + " requested");
-    }
-    for (const auto& [a, r] : live_)
-      if (!r.reserve && !reported.count(a))
-        return fail(Inv::WALK, {a}, "walk did not report live " + describe(r));
-    note("(walk: " + std::to_string(seen.size()) + " blocks)");
-    return true;
+    return check_walk(seen);
   }
 
   bool reserve(const GenericOp& op) {
@@ -683,10 +689,17 @@ class ObjectRun : public Run {
         stamp(slot(op.dst));
         return true;
       }
+      case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
       default: return skip("not an object op");
     }
   }
+  bool walk() {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+    s_.walk([&](const void* p, std::size_t n) { seen.emplace_back(addr_of(p), n); });
+    return check_walk(seen);
+  }
   void teardown() override {
+    if ((caps_ & CAP_WALK) && !walk()) return;
     std::vector<Slot> order;
     for (const auto& [a, r] : live_) order.push_back(static_cast<Slot>(r.index));
     std::sort(order.rbegin(), order.rend());
@@ -695,6 +708,7 @@ class ObjectRun : public Run {
       unbind(s);
       s_.deallocate(ptr_of(slot(s).addr), slot(s).size, slot(s).align);
     }
+    if ((caps_ & CAP_WALK) && !walk()) return;  // the emptied heap: nothing may be reported
     s_.release();
     if (const auto held = s_.outstanding(); held && *held != 0)
       fail(Inv::NO_LEAK, {},

@@ -117,7 +117,8 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         }
         break;
       case GenericSeed::walk:
-        if (arena && (t.caps & CAP_WALK)) emit({GenericVerb::walk, NO_SLOT, NO_SLOT, 0, 0, 0, false});
+        if ((arena || t.kind == SubjectKind::object) && (t.caps & CAP_WALK))
+          emit({GenericVerb::walk, NO_SLOT, NO_SLOT, 0, 0, 0, false});
         break;
       case GenericSeed::reserve:
         if (arena && (t.caps & CAP_RESERVE)) {

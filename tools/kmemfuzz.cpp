@@ -24,6 +24,7 @@
 #include "ops/kmf_text.h"
 #include "ops/minimize.h"
 #include "trace/cli.h"
+#include "tools/subjects.h"
 
 namespace fs = std::filesystem;
 using namespace kmf;
@@ -57,6 +58,7 @@ Program load(const std::string& name, const std::string& target = "fuzz_kernel")
   if (!in) throw BadInput{name + ": cannot open for reading"};
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) throw BadInput{name + ": read error"};
+  if (const auto refused = tools::refuse_for_kernel(name, bytes)) throw BadInput{*refused};
   if (is_script(p)) {
     ParseResult r = parse_kmf(bytes, name);
     if (!r.ok()) throw BadInput{r.error().to_string()};
@@ -172,7 +174,13 @@ void write_file(const std::string& path, const std::string& data) {
 int main(int argc, char** argv) {
   CLI::App app{"kmemfuzz — fuzz and property-test allocators against a model of the Linux kernel's"};
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 pass, 1 violation or failed expect, 2 bad input.");
+  app.footer(tools::subject_help() + "\nExit codes: 0 pass, 1 violation or failed expect, 2 bad input.");
+  std::string subject(tools::KERNEL_SUBJECT);
+  auto add_subject = [&](CLI::App* sub) {
+    sub->add_option("--subject", subject,
+                    "the allocator the program runs on (default kernel; see kmemfuzz --help)")
+        ->check(CLI::IsMember(tools::subject_names()));
+  };
 
   RunFlags flags;
   std::vector<std::string> files;
@@ -182,8 +190,10 @@ int main(int argc, char** argv) {
     sub->add_flag("--json", flags.json, "print one JSON verdict per file");
     sub->add_option("--check", flags.level, "checking: none | incremental | full (a sweep after every op)")
         ->check(CLI::IsMember({"none", "incremental", "full"}));
-    sub->add_option("--target", flags.target, "decode binary inputs as this fuzz target does (default fuzz_kernel)")
+    sub->add_option("--target", flags.target,
+                    "decode binary inputs as this fuzz target does (default fuzz_kernel)")
         ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
+    add_subject(sub);
   };
   CLI::App* run = app.add_subcommand("run", "run programs under the checker");
   add_run_options(run);
@@ -200,6 +210,7 @@ int main(int argc, char** argv) {
   convert->add_flag("--to-binary", to_binary, "encode a .kmf script as a binary fuzz input");
   convert->add_option("--target", target, "the fuzz target whose op families the bytes use")
       ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
+  add_subject(convert);
 
   CLI::App* minimize_cmd =
       app.add_subcommand("minimize", "shrink a failing program, keeping its invariant id");
@@ -207,6 +218,7 @@ int main(int argc, char** argv) {
   minimize_cmd->add_option("-o,--output", out, "where to write the minimized .kmf script")->required();
   minimize_cmd->add_option("--target", target, "decode a binary input as this fuzz target does")
       ->check(CLI::IsMember({"fuzz_buddy", "fuzz_slab", "fuzz_vmalloc", "fuzz_kernel"}));
+  add_subject(minimize_cmd);
 
   std::string what;
   CLI::App* proc = app.add_subcommand("proc", "print a /proc file after FILE's last op (before teardown)");
@@ -225,6 +237,21 @@ int main(int argc, char** argv) {
   }
 
   if (trace_cmd.parsed()) return trace_cmd.run();
+  // Every other subject runs generic programs (.kmfa text, generic bytes): tools/subjects.h.
+  if (subject != tools::KERNEL_SUBJECT) {
+    for (CLI::App* sub : {run, replay, convert, minimize_cmd})
+      for (const char* kernel_only : {"--target", "--check"})
+        if (sub->parsed() && sub->get_option_no_throw(kernel_only) && sub->count(kernel_only)) {
+          std::cerr << "kmemfuzz: " << kernel_only
+                    << " applies to the kernel's programs only, not to --subject " << subject << '\n';
+          return 2;
+        }
+    if (run->parsed() || replay->parsed())
+      return tools::run_files(subject, files, {.verbose = flags.verbose, .json = flags.json},
+                              replay->parsed());
+    if (minimize_cmd->parsed()) return tools::minimize_file(subject, in, out);
+    if (convert->parsed()) return tools::convert_file(subject, in, out, to_binary);
+  }
   if (run->parsed() || replay->parsed()) {
     int worst = 0;
     for (const std::string& f : files) {

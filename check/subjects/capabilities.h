@@ -17,7 +17,7 @@
 //   CAP_RESIZE        arena                 RESIZE
 //   CAP_CAN_SHRINK    arena                 EMPTY (can_shrink half)
 //   CAP_IS_EMPTY      arena                 EMPTY
-//   CAP_WALK          arena                 WALK
+//   CAP_WALK          object arena          WALK
 //   CAP_RESERVE       arena                 reserve ops (NO-OVERLAP, NO-SPURIOUS-FAILURE)
 //   CAP_METADATA      arena                 IN-BOUNDS against the embedded metadata
 //   CAP_STALE_FREE    object arena          double/stale frees are generated (STALE-FREE)

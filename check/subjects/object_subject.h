@@ -7,15 +7,18 @@
 //              CAP_REALLOC      reallocate(p, old, new, align): contents up to min(old, new) kept
 //              CAP_USABLE_SIZE  usable_size(p) ≥ the requested size
 //              CAP_STALE_FREE   a double free is detected or ignored, never corrupting
+//              CAP_WALK         walk(visit): every live block once, at the pointer handed out,
+//                               with its usable size (an allocator's heap visitor)
 //   teardown   release() then outstanding(): bytes still held from upstream (NO-LEAK)
 //
 // Object subjects hand out real host memory: the executor writes stamps
 // into every block and reads them back, so a subject that hands one byte to
 // two owners is caught. Invariants: NO-OVERLAP, ALIGNMENT, INTEGRITY,
-// USABLE-SIZE, STALE-FREE, NO-LEAK.
+// USABLE-SIZE, STALE-FREE, WALK, NO-LEAK.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -25,6 +28,8 @@ namespace kmf {
 
 class ObjectSubject {
  public:
+  using BlockVisitor = std::function<void(const void* p, std::size_t size)>;
+
   virtual ~ObjectSubject() = default;
   virtual std::string_view name() const = 0;
   virtual Caps capabilities() const { return CAP_SIZED_FREE; }
@@ -39,6 +44,9 @@ class ObjectSubject {
   }
   /// CAP_USABLE_SIZE: the bytes of p the caller may use.
   virtual std::size_t usable_size(const void* /*p*/) const { return 0; }
+  /// CAP_WALK: calls visit(p, bytes) once for every block the allocator
+  /// holds as live, with p as allocate/reallocate returned it.
+  virtual void walk(const BlockVisitor& /*visit*/) const {}
   /// Returns everything the subject holds to its upstream, if it can
   /// (pmr `release()`); afterwards outstanding() should be 0.
   virtual void release() {}

@@ -11,6 +11,7 @@
 
 #include "alloc/fault.h"
 #include "check/pmr_subject.h"
+#include "check/subjects/kernel_kmalloc_subject.h"
 #include "check/subjects/kernel_subjects.h"
 #include "examples/buddy/buddy_arena.h"
 #include "examples/first_fit/first_fit.h"
@@ -317,6 +318,63 @@ TEST(GenericObject, alignment_is_checked_for_object_allocators) {
     int n_ = 0;
   };
   expect_fires(Sloppy{}, "b0 = alloc 8\nb1 = alloc 8\n", Inv::ALIGNMENT);
+}
+
+/// The pmr pool with a walk: the blocks it handed out and has not been told
+/// to free, as a heap visitor would report them; `bug` breaks it one way.
+class Walked : public PmrPoolSubject {
+ public:
+  enum class Bug { none, forgets_one, keeps_freed, short_size };
+  explicit Walked(Bug bug = Bug::none) : bug_(bug) {}
+  Caps capabilities() const override { return CAP_SIZED_FREE | CAP_WALK; }
+  void* allocate(std::size_t size, std::size_t align) override {
+    void* p = PmrPoolSubject::allocate(size, align);
+    if (p) live_[p] = size;
+    return p;
+  }
+  void deallocate(void* p, std::size_t size, std::size_t align) override {
+    if (bug_ != Bug::keeps_freed) live_.erase(p);
+    PmrPoolSubject::deallocate(p, size, align);
+  }
+  void walk(const BlockVisitor& visit) const override {
+    bool skipped = false;
+    for (const auto& [p, n] : live_) {
+      if (bug_ == Bug::forgets_one && !skipped && (skipped = true)) continue;
+      visit(p, bug_ == Bug::short_size ? n - 1 : n);
+    }
+  }
+
+ private:
+  Bug bug_;
+  std::map<const void*, std::size_t> live_;
+};
+
+TEST(GenericObject, walk_must_report_every_live_block_once_and_nothing_freed) {
+  const char* prog = "b0 = alloc 100\nb1 = alloc 7\nwalk\nfree b0\nwalk\nb2 = alloc 4K\nwalk\n";
+  expect_clean(Walked{}, prog);
+  EXPECT_EQ(expect_fires(Walked{Walked::Bug::forgets_one}, prog, Inv::WALK).op_index, 2u);
+  EXPECT_EQ(expect_fires(Walked{Walked::Bug::keeps_freed}, prog, Inv::WALK).op_index, 4u);
+  expect_fires(Walked{Walked::Bug::short_size}, prog, Inv::WALK);
+  // Without a walk op the teardown walks (before and after freeing everything).
+  expect_fires(Walked{Walked::Bug::keeps_freed}, "b0 = alloc 8\n", Inv::WALK);
+}
+
+TEST(GenericObject, the_kernel_kmalloc_view_passes_and_finds_a_short_krealloc_copy) {
+  const char* prog = "b0 = alloc 100\nb1 = alloc 7\nb2 = realloc b0 3000\nb3 = realloc b1 1\nfree b2\n";
+  expect_clean(KernelKmallocSubject{}, prog);
+  KernelKmallocSubject generated;
+  const GenericTarget t = generic_target(generated);
+  Rng rng(11);
+  for (int i = 0; i < 30; ++i) {
+    std::vector<std::uint8_t> bytes(200);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng.next());
+    KernelKmallocSubject fresh;
+    const GenericResult r = execute_generic(fresh, decode_generic(bytes, t));
+    ASSERT_TRUE(r.ok()) << format_violation(*r.violation);
+  }
+  KernelKmallocSubject broken;
+  broken.kernel().plant_bug_for_testing(Kernel::BugForTesting::krealloc_short_copy);
+  EXPECT_EQ(expect_fires(broken, prog, Inv::INTEGRITY).op_index, 2u);
 }
 
 // ---- pages and virtual ranges -------------------------------------------------------------------
