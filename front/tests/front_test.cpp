@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "examples/first_fit/first_fit.h"
+#include "front/tests/planted.h"
 
 namespace kmf::front {
 namespace {
@@ -48,6 +51,89 @@ TEST(Front, the_report_names_the_violation_and_prints_the_reproducer) {
   EXPECT_NE(out.find("VIOLATION WALK at op 1: walk"), std::string::npos);
   EXPECT_NE(out.find("(1 of 7 ops)"), std::string::npos);
   EXPECT_NE(out.find("arena_init size=256 align=16\nb0 = alloc 8\n"), std::string::npos);
+}
+
+Outcome outcome(Kind kind, Inv id, std::size_t op, int signal = 0) {
+  Outcome o;
+  o.kind = kind;
+  o.id = id;
+  o.op = op;
+  o.signal = signal;
+  return o;
+}
+
+TEST(Front, prefix_keeps_the_ops_up_to_and_including_the_failing_one) {
+  const GenericProgram p =
+      parse("arena_init size=1K align=16\nb0 = alloc 1\nb1 = alloc 2\nfree b0\nfree b1\n");
+  EXPECT_EQ(print_generic(prefix(p, 2)),
+            "arena_init size=1K align=16\nb0 = alloc 1\nb1 = alloc 2\nfree b0\n");
+  EXPECT_EQ(print_generic(prefix(p, INIT_OP)), "arena_init size=1K align=16\n");
+  EXPECT_EQ(prefix(p, p.ops.size()), p);  // the teardown: all of it
+  EXPECT_EQ(op_kind(p, 1), "alloc");
+  EXPECT_EQ(op_kind(p, 3), "free");
+  EXPECT_EQ(op_kind(p, 4), "teardown");
+  EXPECT_EQ(op_kind(p, INIT_OP), "init");
+  EXPECT_EQ(op_text(p, INIT_OP), "arena_init size=1K align=16");
+}
+
+TEST(Front, the_same_failure_needs_the_same_id_and_the_same_kind_of_op) {
+  const GenericProgram p = parse("b0 = alloc 1\nfree b0\nb1 = alloc 3\n");
+  Outcome a = outcome(Kind::violation, Inv::NO_OVERLAP, 0);
+  Outcome b = a;
+  b.op = 2;
+  EXPECT_TRUE(same_failure(a, p, b, p));  // both allocs
+  b.op = 1;
+  EXPECT_FALSE(same_failure(a, p, b, p));  // a free
+  b = a;
+  b.id = Inv::WALK;
+  EXPECT_FALSE(same_failure(a, p, b, p));
+  Outcome c = outcome(Kind::crash, Inv{}, 1, 6);
+  Outcome d = c;
+  EXPECT_TRUE(same_failure(c, p, d, p));
+  d.signal = 11;
+  EXPECT_FALSE(same_failure(c, p, d, p));
+}
+
+TEST(Front, suppressions_match_the_id_and_a_glob_over_the_failing_op) {
+  std::vector<Suppression> s;
+  std::string error;
+  ASSERT_TRUE(parse_suppressions("# known\nNO-OVERLAP free *\n\nCRASH\n", "f", s, error)) << error;
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].pattern, "free *");
+  EXPECT_EQ(s[1].pattern, "*");
+  std::vector<Suppression> none;
+  EXPECT_FALSE(parse_suppressions("OK\nNO-SUCH free\n", "f", none, error));
+  EXPECT_EQ(error, "f:1: unknown id `OK` (an invariant's name such as NO-OVERLAP, or CRASH, HANG, *)");
+
+  const GenericProgram p = parse("b0 = alloc 1\nfree b0\n");
+  settings().suppressions = {s[0]};
+  EXPECT_NE(suppressed_by(outcome(Kind::violation, Inv::NO_OVERLAP, 1), p), nullptr);
+  EXPECT_EQ(suppressed_by(outcome(Kind::violation, Inv::NO_OVERLAP, 0), p), nullptr);
+  EXPECT_EQ(suppressed_by(outcome(Kind::violation, Inv::WALK, 1), p), nullptr);
+  EXPECT_EQ(suppressed_by(outcome(Kind::crash, Inv{}, 1, 6), p), nullptr);
+  settings().suppressions.clear();
+}
+
+TEST(Front, a_crash_and_a_hang_in_a_child_are_outcomes_with_the_op_they_happened_in) {
+  const GenericProgram p =
+      parse("arena_init size=4K align=16\nb0 = alloc 8\nb1 = alloc 8\nb2 = alloc 100\nfree b2\nfree b0\n");
+  const Target abort = make_target([] { return planted::PlantedSubject(planted::Bug::abort); });
+  const Outcome a = run_in_child(abort, p, 10, true);
+  EXPECT_EQ(a.kind, Kind::crash);
+  EXPECT_EQ(a.signal, SIGABRT);
+  EXPECT_EQ(a.op, 3u);
+  EXPECT_EQ(a.what(), "CRASH SIGABRT");
+  const Target hang = make_target([] { return planted::PlantedSubject(planted::Bug::hang); });
+  const Outcome h = run_in_child(hang, p, 0.3, true);
+  EXPECT_EQ(h.kind, Kind::hang);
+  EXPECT_EQ(h.op, 3u);
+  const Target fixed = make_target([] { return planted::PlantedSubject(planted::Bug::none); });
+  EXPECT_TRUE(run_in_child(fixed, p, 10, true).ok());
+  // The minimizer keeps the crash and the op it happens in.
+  const Finding f = shrink(abort, p, a);
+  EXPECT_TRUE(f.reproduced);
+  EXPECT_EQ(print_generic(f.reproducer),
+            "arena_init size=4K align=16\nb0 = alloc 8\nb1 = alloc 8\nb2 = alloc 100\nfree b2\n");
 }
 
 }  // namespace
