@@ -667,6 +667,12 @@ int supervise(const Target& t, const SuperviseOptions& opt, const std::function<
     Outcome o = killed             ? hung(op, program, timeout)
                 : phase == VERDICT ? read_verdict(rec)
                                    : died(status, op, program, opt.hang_exit_status, timeout);
+    if (opt.reclassify_crashes && o.kind == Kind::crash) {
+      // libFuzzer's handlers exited with its error status: learn the signal from a fresh child.
+      const GenericProgram cut = prefix(program, o.op);
+      const Outcome again = run_in_child(t, cut, timeout, true);
+      if (!again.ok() && again.kind != Kind::violation && op_kind(cut, again.op) == op_kind(program, o.op)) o = again;
+    }
     const double found_after = elapsed();
     if (const Suppression* s = o.kind != Kind::violation ? suppressed_by(o, program) : nullptr) {
       note_suppressed(o, program, *s);
@@ -856,6 +862,7 @@ int fuzz_init(const Target& t, int* argc, char*** argv) {
   if (!supervise_on) return 0;
   SuperviseOptions o;
   o.hang_exit_status = hang_status;
+  o.reclassify_crashes = true;
   const int status = supervise(t, o, {});
   if (status == -1) return 0;  // the runner: libFuzzer goes on
   std::fflush(stdout);

@@ -231,6 +231,9 @@ struct SuperviseOptions {
   double progress_s = 0;      ///< print a progress line this often (0: never)
   bool can_resume = false;    ///< body(start) may begin at any input
   int hang_exit_status = -1;  ///< an exit with this status inside an op is a HANG (libFuzzer: 70)
+  /// The runner's own handlers turn signals into exit statuses (libFuzzer:
+  /// 77): a crash is classified by re-running its program in a fresh child.
+  bool reclassify_crashes = false;
   /// The input with this index as bytes (replay: read the file) — else the
   /// recorded copy is used. Returns false when it cannot.
   std::function<bool(std::uint64_t index, std::vector<std::uint8_t>& bytes)> input_of;

@@ -161,6 +161,41 @@ case $case_ in
       expect_out s.props 'VIOLATION NO-SPURIOUS-FAILURE'
     fi
     ;;
+  libfuzzer)
+    # KMF_CLANGXX, KMF_SOURCE_DIR, KMF_LIBS (;-list of this build's static libraries)
+    IFS=';' read -r -a libs <<<"$KMF_LIBS"
+    for b in abort hang none; do
+      if ! "$KMF_CLANGXX" -std=c++20 -O1 -g -fsanitize=fuzzer -I"$KMF_SOURCE_DIR" -DPLANTED_BUG=$b \
+        "$KMF_SOURCE_DIR/front/tests/fuzz_planted.cpp" "${libs[@]}" -o "$work/lf_$b" 2>"$work/lf_$b.build"; then
+        log "clang++ cannot build a libFuzzer target here:" && cat "$work/lf_$b.build"
+        exit 0
+      fi
+    done
+    mkdir -p "$work/a" "$work/h"
+    run lf.abort "$work/lf_abort" -runs=200000 -seed=1 -artifact_prefix="$work/a/"
+    expect_rc 1 lf.abort
+    expect_out lf.abort 'Test unit written to'  # libFuzzer's own crash file
+    expect_out lf.abort 'CRASH SIGABRT found by input'
+    expect_out lf.abort 'fails the same way in a fresh process'
+    kmfa=$(ls "$work"/a/crash-*.kmfa 2>/dev/null | head -1)
+    [ -n "$kmfa" ] || bad "lf.abort: no .kmfa saved"
+    lfcrash=$(ls "$work"/a/crash-* | grep -v '\.kmfa$' | head -1)
+    run lf.replay "$work/lf_abort" "$lfcrash" -artifact_prefix="$work/a/replay-"
+    expect_rc 1 lf.replay
+    expect_out lf.replay 'CRASH SIGABRT found by input'
+    run lf.to_text "$work/lf_abort" -to_text=1 "$lfcrash"
+    expect_rc 0 lf.to_text
+    expect_out lf.to_text '^b0 = alloc'
+    run lf.minimize "$work/lf_abort" -minimize=1 "$lfcrash" -out="$work/a/min.kmfa"
+    expect_rc 0 lf.minimize
+    [ -f "$work/a/min.kmfa" ] || bad "lf.minimize wrote nothing"
+    run lf.hang "$work/lf_hang" -runs=200000 -seed=1 -timeout=1 -artifact_prefix="$work/h/"
+    [ "$rc" != 0 ] || bad "lf.hang passed"
+    expect_out lf.hang 'HANG found by input'
+    ls "$work"/h/timeout-*.kmfa >/dev/null 2>&1 || bad "lf.hang: no timeout-*.kmfa saved"
+    run lf.fixed "$work/lf_none" -runs=20000 -seed=1
+    expect_rc 0 lf.fixed
+    ;;
   fixed)
     for b in none; do
       run "fixed.$b" "$bin/fuzz_planted_$b" -runs=5000 -seed=1 -timeout=10
