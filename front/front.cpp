@@ -43,6 +43,7 @@ std::int64_t mono_ns() {
 enum Phase : int { IDLE = 0, RUNNING = 1, VERDICT = 2 };
 constexpr std::size_t TEXT_CAP = 16 << 10;
 constexpr std::size_t INPUT_CAP = 1 << 20;  // longer inputs are recorded truncated
+constexpr std::size_t PROGRAM_CAP = 256 << 10;
 
 struct Recorder {
   std::atomic<std::uint64_t> inputs;      // inputs started by this runner
@@ -57,6 +58,10 @@ struct Recorder {
   int id;
   std::uint64_t op;
   char text[TEXT_CAP];
+  // a program derived from the input (ops with a suppressed failure dropped): 1 when
+  // `program` holds its text, 2 when it did not fit
+  std::atomic<int> derived;
+  char program[PROGRAM_CAP];
   std::uint64_t len;
   std::uint64_t capacity;
   std::uint8_t* bytes() { return reinterpret_cast<std::uint8_t*>(this + 1); }
@@ -84,6 +89,7 @@ void reset(Recorder* r) {
   r->suppressed = 0;
   r->kind = 0;
   r->text[0] = 0;
+  r->derived = 0;
 }
 
 Recorder* g_runner = nullptr;  // set in a supervised runner
@@ -371,6 +377,21 @@ void load_suppressions_from_env() {
   if (const char* f = std::getenv("KMF_SUPPRESSIONS"); f && *f) load_suppressions_or_exit(f);
 }
 
+Outcome run_past_suppressions(GenericProgram& p, const std::function<Outcome(const GenericProgram&)>& run) {
+  Outcome o = run(p);
+  for (int drops = 0; !o.ok(); ++drops) {
+    const Suppression* s = suppressed_by(o, p);
+    if (!s) return o;
+    note_suppressed(o, p, *s);
+    if (o.op == INIT_OP || o.op >= p.ops.size() || drops == 16) return Outcome{};
+    std::vector<bool> drop(p.ops.size(), false);
+    drop[o.op] = true;
+    p = without_ops(p, drop);
+    o = run(p);
+  }
+  return o;
+}
+
 const Suppression* suppressed_by(const Outcome& o, const GenericProgram& p) {
   if (o.ok()) return nullptr;
   const std::string id = o.kind == Kind::violation ? std::string(invariant_name(o.id))
@@ -557,13 +578,20 @@ int fuzz_one(const Target& t, const std::uint8_t* data, std::size_t size) {
     rec->started_ns.store(mono_ns(), std::memory_order_relaxed);
     rec->inputs.fetch_add(1, std::memory_order_release);
   }
-  const GenericProgram program = load_input({data, size}, t.generic);
-  const Outcome o = run_recorded(t, program, settings().trace, rec);
+  GenericProgram program = load_input({data, size}, t.generic);
+  if (rec) rec->derived.store(0, std::memory_order_relaxed);
+  bool first = true;
+  const Outcome o = run_past_suppressions(program, [&](const GenericProgram& q) {
+    if (rec && !first) {  // the supervisor rebuilds the input from this text now
+      const std::string text = print_generic(q);
+      const bool fits = text.size() < PROGRAM_CAP;
+      if (fits) std::memcpy(rec->program, text.c_str(), text.size() + 1);
+      rec->derived.store(fits ? 1 : 2, std::memory_order_release);
+    }
+    first = false;
+    return run_recorded(t, q, settings().trace, rec);
+  });
   if (o.ok()) return 0;
-  if (const Suppression* s = suppressed_by(o, program)) {
-    note_suppressed(o, program, *s);
-    return 0;
-  }
   if (rec) {
     write_verdict(rec, o);
     rec->phase.store(VERDICT, std::memory_order_release);
@@ -662,7 +690,14 @@ int supervise(const Target& t, const SuperviseOptions& opt, const std::function<
       }
       bytes.assign(rec->bytes(), rec->bytes() + rec->len);
     }
-    const GenericProgram program = load_input(bytes, t.generic);
+    GenericProgram program = load_input(bytes, t.generic);
+    if (rec->derived.load() == 1) {
+      GenericParseResult parsed = parse_generic(rec->program, "<derived>");
+      if (parsed) program = std::move(parsed).program();
+    } else if (rec->derived.load() == 2) {
+      std::fprintf(stderr,
+                   "==kmemfuzz== note: the program with the suppressed ops dropped was too long to record\n");
+    }
     const std::size_t op = step_to_op(rec->step.load());
     Outcome o = killed             ? hung(op, program, timeout)
                 : phase == VERDICT ? read_verdict(rec)
@@ -671,7 +706,8 @@ int supervise(const Target& t, const SuperviseOptions& opt, const std::function<
       // libFuzzer's handlers exited with its error status: learn the signal from a fresh child.
       const GenericProgram cut = prefix(program, o.op);
       const Outcome again = run_in_child(t, cut, timeout, true);
-      if (!again.ok() && again.kind != Kind::violation && op_kind(cut, again.op) == op_kind(program, o.op)) o = again;
+      if (!again.ok() && again.kind != Kind::violation && op_kind(cut, again.op) == op_kind(program, o.op))
+        o = again;
     }
     const double found_after = elapsed();
     if (const Suppression* s = o.kind != Kind::violation ? suppressed_by(o, program) : nullptr) {

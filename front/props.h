@@ -123,30 +123,25 @@ inline double property_timeout() {
 
 /// The body of a property: one generated program on a fresh subject, run in
 /// a forked child (crash-safe, time-limited; KMF_IN_PROCESS=1 runs it here).
-/// A failure matched by $KMF_SUPPRESSIONS is set aside: the case passes.
+/// A failure matched by $KMF_SUPPRESSIONS is set aside (run_past_suppressions).
 template <class Factory>
 void check_generic_property(const char* property, Factory make) {
   static const Target t = make_target(make);
   load_suppressions_from_env();
-  const GenericProgram program = *gen_generic_program(t.generic);
+  const GenericProgram generated = *gen_generic_program(t.generic);
+  GenericProgram program = generated;
   static const bool in_process = [] {
     const char* v = std::getenv("KMF_IN_PROCESS");
     return v && std::string_view(v) == "1";
   }();
-  const Outcome o =
-      in_process ? run_here(t, program, false) : run_in_child(t, program, property_timeout(), false);
+  const Outcome o = run_past_suppressions(program, [&](const GenericProgram& q) {
+    return in_process ? run_here(t, q, false) : run_in_child(t, q, property_timeout(), false);
+  });
   if (o.ok()) return;
-  if (const Suppression* s = suppressed_by(o, program)) {
-    ++settings().suppressed;
-    static bool told = false;
-    if (!told)
-      std::fprintf(stderr,
-                   "==kmemfuzz== set aside (suppressed by `%s %s`): %s; further matches pass silently\n",
-                   s->id.c_str(), s->pattern.c_str(), o.what().c_str());
-    told = true;
-    return;
-  }
   if (o.kind == Kind::crash || o.kind == Kind::hang) report_property_crash(property, t, program, o);
+  if (program != generated)
+    RC_FAIL(o.text + "\n# with the ops whose failures are suppressed dropped, the failing program is:\n" +
+            print_generic(program));
   RC_FAIL(o.text);
 }
 

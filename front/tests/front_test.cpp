@@ -114,6 +114,30 @@ TEST(Front, suppressions_match_the_id_and_a_glob_over_the_failing_op) {
   settings().suppressions.clear();
 }
 
+TEST(Front, a_suppressed_failure_drops_its_op_and_the_run_goes_on) {
+  // A stand-in subject: the first odd-sized alloc breaks USABLE-SIZE; else the last op breaks WALK.
+  auto run = [](const GenericProgram& q) {
+    for (std::size_t i = 0; i < q.ops.size(); ++i)
+      if (q.ops[i].size % 2) return outcome(Kind::violation, Inv::USABLE_SIZE, i);
+    return outcome(Kind::violation, Inv::WALK, q.ops.size() - 1);
+  };
+  std::vector<Suppression> s;
+  std::string error;
+  ASSERT_TRUE(parse_suppressions("USABLE-SIZE b* = alloc *\n", "f", s, error)) << error;
+  settings().suppressions = s;
+  GenericProgram p = parse("b0 = alloc 3\nb1 = alloc 4\nb2 = alloc 5\nb3 = alloc 8\n");
+  const std::uint64_t before = settings().suppressed;
+  const Outcome o = run_past_suppressions(p, run);
+  EXPECT_EQ(o.what(), "VIOLATION WALK");
+  EXPECT_EQ(print_generic(p), "b0 = alloc 4\nb1 = alloc 8\n");
+  EXPECT_EQ(settings().suppressed - before, 2u);
+  // Suppressing everything: the input is set aside.
+  ASSERT_TRUE(parse_suppressions("WALK\n", "f", settings().suppressions, error)) << error;
+  GenericProgram q = parse("b0 = alloc 4\n");
+  EXPECT_TRUE(run_past_suppressions(q, run).ok());
+  settings().suppressions.clear();
+}
+
 TEST(Front, a_crash_and_a_hang_in_a_child_are_outcomes_with_the_op_they_happened_in) {
   const GenericProgram p =
       parse("arena_init size=4K align=16\nb0 = alloc 8\nb1 = alloc 8\nb2 = alloc 100\nfree b2\nfree b0\n");
