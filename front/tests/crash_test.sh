@@ -57,7 +57,7 @@ check_campaign() {
 case $case_ in
   abort) check_campaign fuzz_planted_abort abort 'CRASH SIGABRT in op [0-9]+ \(`free' ;;
   segv) check_campaign fuzz_planted_segv segv 'CRASH (SIGSEGV|exit 1) in op [0-9]+ \(`free' ;;
-  hang) check_campaign fuzz_planted_hang hang 'HANG in op [0-9]+ \(`free' -timeout=1 ;;
+  hang) check_campaign fuzz_planted_hang hang 'HANG in op [0-9]+ \(`free' -timeout=0.5 ;;
   sanitizers)
     if [ ! -x "$bin/fuzz_planted_asan" ]; then
       log "no ASan/UBSan build of the planted allocator here (KMF_SANITIZE set or no sanitizer runtime)"
@@ -75,7 +75,7 @@ case $case_ in
     fi
     export RC_PARAMS="seed=7"
     for b in abort segv hang; do
-      KMF_TIMEOUT=1 KMF_ARTIFACT_PREFIX="$work/" run "props.$b" "$props" --gtest_filter="Planted.$b"
+      KMF_TIMEOUT=0.5 KMF_ARTIFACT_PREFIX="$work/" run "props.$b" "$props" --gtest_filter="Planted.$b"
       [ "$rc" != 0 ] || bad "props.$b passed"
       kind=crash && [ $b = hang ] && kind=timeout
       kmfa="$work/Planted.$b-$kind.kmfa"
@@ -86,7 +86,7 @@ case $case_ in
       ops_of "$kmfa" | tail -1 | grep -Eq '^free ' || grep -q '^# kmemfuzz reproducer: .* in teardown' "$kmfa" ||
         bad "props.$b: the reproducer does not end with the failing free"
       [ "$(ops_of "$kmfa" | wc -l)" -le 4 ] || bad "props.$b: the reproducer is not minimal"
-      run "props.$b.replay" "$bin/fuzz_planted_$b" "$kmfa" -timeout=1 -artifact_prefix="$work/props-$b-"
+      run "props.$b.replay" "$bin/fuzz_planted_$b" "$kmfa" -timeout=0.5 -artifact_prefix="$work/props-$b-"
       expect_rc 1 "props.$b.replay"
       expect_out "props.$b.replay" "fails the same way in a fresh process"
     done
