@@ -92,7 +92,9 @@ void reset(Recorder* r) {
   r->derived = 0;
 }
 
-Recorder* g_runner = nullptr;  // set in a supervised runner
+Recorder* g_runner = nullptr;             // set in a supervised runner
+volatile sig_atomic_t g_interrupted = 0;  // the supervisor got SIGINT, SIGTERM or SIGHUP
+void on_interrupt(int) { g_interrupted = 1; }
 
 void write_verdict(Recorder* r, const Outcome& o) {
   r->kind = static_cast<int>(o.kind);
@@ -650,13 +652,22 @@ int supervise(const Target& t, const SuperviseOptions& opt, const std::function<
       _exit(status);
     }
     close(fds[1]);
-    struct sigaction ignore {
-    }, old_int{}, old_term{};
-    ignore.sa_handler = SIG_IGN;
-    sigaction(SIGINT, &ignore, &old_int);  // the runner gets ^C too and ends its own way
+    // The runner gets ^C too and ends its own way; the supervisor waits for it,
+    // and a runner that dies of it is not a crash.
+    struct sigaction note {
+    }, old_int{}, old_term{}, old_hup{};
+    note.sa_handler = on_interrupt;
+    sigaction(SIGINT, &note, &old_int);
+    sigaction(SIGTERM, &note, &old_term);
+    sigaction(SIGHUP, &note, &old_hup);
     double last_progress = elapsed();
     const double timeout = settings().timeout_s;
+    bool forwarded = false;
     const auto [status, killed] = watch(pid, fds[0], [&] {
+      if (g_interrupted && !forwarded) {  // a signal to the supervisor alone (kill PID, timeout): pass it on
+        kill(pid, SIGTERM);
+        forwarded = true;
+      }
       const double now = elapsed();
       if (opt.progress_s > 0 && now - last_progress >= opt.progress_s) {
         last_progress = now;
@@ -669,12 +680,21 @@ int supervise(const Target& t, const SuperviseOptions& opt, const std::function<
              static_cast<double>(mono_ns() - rec->started_ns.load()) / 1e9 > timeout;
     });
     sigaction(SIGINT, &old_int, nullptr);
-    (void)old_term;
+    sigaction(SIGTERM, &old_term, nullptr);
+    sigaction(SIGHUP, &old_hup, nullptr);
     close(fds[0]);
     done_before += rec->inputs.load();
     const int phase = rec->phase.load();
+    if (!killed && phase == IDLE && WIFEXITED(status)) return WEXITSTATUS(status);
+    const bool interrupted =
+        g_interrupted || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM ||
+                                                  WTERMSIG(status) == SIGHUP));
+    if (interrupted && !killed) {
+      std::fprintf(stderr, "==kmemfuzz== interrupted after %.0f s (%llu inputs run); no reproducer written\n",
+                   elapsed(), static_cast<unsigned long long>(done_before));
+      return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 130;
+    }
     if (!killed && phase == IDLE) {
-      if (WIFEXITED(status)) return WEXITSTATUS(status);
       std::fprintf(stderr, "==kmemfuzz== the runner died of %s outside any input\n",
                    signal_name(WTERMSIG(status)).c_str());
       return 128 + WTERMSIG(status);

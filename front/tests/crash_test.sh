@@ -125,6 +125,10 @@ case $case_ in
     expect_rc 0 v.time
     expect_out v.time 'progress: [0-9]+ inputs, [0-9]+ inputs/s, [0-9]+ s elapsed'
     expect_out v.time 'campaign done'
+    # a signal to the supervisor alone is passed on; an interrupted runner is not a crash
+    (cd "$work" && run v.interrupt timeout -s INT 1 "$bin/fuzz_planted_none" -max_total_time=30)
+    expect_out v.interrupt 'interrupted after [0-9]+ s'
+    ls "$work"/crash-* >/dev/null 2>&1 && bad "an interrupted campaign wrote a reproducer"
     run v.badflag "$bin/fuzz_planted_none" -runs=abc
     expect_rc 2 v.badflag
     run v.nofile "$bin/fuzz_planted_none" "$work/does-not-exist"
@@ -164,7 +168,7 @@ case $case_ in
   libfuzzer)
     # KMF_CLANGXX, KMF_SOURCE_DIR, KMF_LIBS (;-list of this build's static libraries)
     IFS=';' read -r -a libs <<<"$KMF_LIBS"
-    for b in abort hang none; do
+    for b in abort hang none two; do
       if ! "$KMF_CLANGXX" -std=c++20 -O1 -g -fsanitize=fuzzer -I"$KMF_SOURCE_DIR" -DPLANTED_BUG=$b \
         "$KMF_SOURCE_DIR/front/tests/fuzz_planted.cpp" "${libs[@]}" -o "$work/lf_$b" 2>"$work/lf_$b.build"; then
         log "clang++ cannot build a libFuzzer target here:" && cat "$work/lf_$b.build"
@@ -193,6 +197,13 @@ case $case_ in
     [ "$rc" != 0 ] || bad "lf.hang passed"
     expect_out lf.hang 'HANG found by input'
     ls "$work"/h/timeout-*.kmfa >/dev/null 2>&1 || bad "lf.hang: no timeout-*.kmfa saved"
+    printf 'USABLE-SIZE\n' >"$work/known.supp"
+    mkdir -p "$work/s"
+    KMF_SUPPRESSIONS="$work/known.supp" run lf.suppressed "$work/lf_two" -runs=300000 -seed=1 -artifact_prefix="$work/s/"
+    expect_rc 1 lf.suppressed
+    expect_out lf.suppressed 'set aside \(suppressed by `USABLE-SIZE \*`\)'
+    expect_out lf.suppressed 'VIOLATION NO-SPURIOUS-FAILURE found by input'
+    ls "$work"/s/crash-*.kmfa >/dev/null 2>&1 || bad "lf.suppressed: no .kmfa saved"
     run lf.fixed "$work/lf_none" -runs=20000 -seed=1
     expect_rc 0 lf.fixed
     ;;
