@@ -47,7 +47,7 @@ struct GenericExecOptions {
   /// the result so far, whose trace holds the lines of the ops before i. The
   /// front ends stream the trace with it and record which op a crash or a
   /// hang happened in (front/front.h).
-  std::function<void(std::size_t op_index, const GenericResult& so_far)> on_op_start;
+  std::function<void(std::size_t op_index, const GenericResult& so_far)> on_op_start = nullptr;
 };
 
 struct GenericResult {
