@@ -94,6 +94,8 @@ void reset(Recorder* r) {
 
 Recorder* g_runner = nullptr;             // set in a supervised runner
 volatile sig_atomic_t g_interrupted = 0;  // the supervisor got SIGINT, SIGTERM or SIGHUP
+int g_runner_status = 0;                  // how the last runner ended (waitpid status)
+bool g_runner_killed = false;             // … killed by the supervisor for a hang
 void on_interrupt(int) { g_interrupted = 1; }
 
 void write_verdict(Recorder* r, const Outcome& o) {
@@ -679,6 +681,8 @@ int supervise(const Target& t, const SuperviseOptions& opt, const std::function<
       return rec->phase.load() == RUNNING &&
              static_cast<double>(mono_ns() - rec->started_ns.load()) / 1e9 > timeout;
     });
+    g_runner_status = status;
+    g_runner_killed = killed;
     sigaction(SIGINT, &old_int, nullptr);
     sigaction(SIGTERM, &old_term, nullptr);
     sigaction(SIGHUP, &old_hup, nullptr);
@@ -859,7 +863,8 @@ int fuzz_init(const Target& t, int* argc, char*** argv) {
   int hang_status = 70;  // libFuzzer's -timeout_exitcode default
   std::string verb, out;
   std::vector<std::string> files;
-  bool supervise_on = true;
+  const char* env = std::getenv("KMF_SUPERVISE");
+  bool supervise_on = !(env && std::string_view(env) == "0");
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     const std::string_view a((*argv)[i]);
@@ -909,7 +914,8 @@ int fuzz_init(const Target& t, int* argc, char*** argv) {
         "  -minimize=1 FILE [-out=PATH]     a failing input's minimized .kmfa reproducer\n"
         "  -trace=1                         print every op as it runs\n"
         "  -suppressions=FILE               set known failures aside (also $KMF_SUPPRESSIONS)\n"
-        "  -kmf_supervise=0                 no supervisor process (a crash leaves only libFuzzer's file)\n");
+        "  -kmf_supervise=0                 no supervisor process (also KMF_SUPERVISE=0): a crash leaves\n"
+        "                                   only libFuzzer's file\n");
     std::exit(0);
   }
   if (verb == "to_text") std::exit(verb_to_text(t, files, out));
@@ -923,7 +929,14 @@ int fuzz_init(const Target& t, int* argc, char*** argv) {
   if (status == -1) return 0;  // the runner: libFuzzer goes on
   std::fflush(stdout);
   std::fflush(stderr);
-  std::_Exit(status);
+  // End the way the runner did, so that whatever started libFuzzer (its -fork
+  // mode, AFL++'s driver, a script) sees the same status or signal.
+  if (g_runner_killed) std::_Exit(hang_status);
+  if (WIFSIGNALED(g_runner_status)) {
+    signal(WTERMSIG(g_runner_status), SIG_DFL);
+    raise(WTERMSIG(g_runner_status));
+  }
+  std::_Exit(WIFEXITED(g_runner_status) ? WEXITSTATUS(g_runner_status) : status);
 }
 
 }  // namespace kmf::front

@@ -176,8 +176,9 @@ case $case_ in
       fi
     done
     mkdir -p "$work/a" "$work/h"
+    # the supervisor ends as the runner did: libFuzzer's -error_exitcode 77, -timeout_exitcode 70
     run lf.abort "$work/lf_abort" -runs=200000 -seed=1 -artifact_prefix="$work/a/"
-    expect_rc 1 lf.abort
+    expect_rc 77 lf.abort
     expect_out lf.abort 'Test unit written to'  # libFuzzer's own crash file
     expect_out lf.abort 'CRASH SIGABRT found by input'
     expect_out lf.abort 'fails the same way in a fresh process'
@@ -185,7 +186,7 @@ case $case_ in
     [ -n "$kmfa" ] || bad "lf.abort: no .kmfa saved"
     lfcrash=$(ls "$work"/a/crash-* | grep -v '\.kmfa$' | head -1)
     run lf.replay "$work/lf_abort" "$lfcrash" -artifact_prefix="$work/a/replay-"
-    expect_rc 1 lf.replay
+    expect_rc 77 lf.replay
     expect_out lf.replay 'CRASH SIGABRT found by input'
     run lf.to_text "$work/lf_abort" -to_text=1 "$lfcrash"
     expect_rc 0 lf.to_text
@@ -194,16 +195,20 @@ case $case_ in
     expect_rc 0 lf.minimize
     [ -f "$work/a/min.kmfa" ] || bad "lf.minimize wrote nothing"
     run lf.hang "$work/lf_hang" -runs=200000 -seed=1 -timeout=1 -artifact_prefix="$work/h/"
-    [ "$rc" != 0 ] || bad "lf.hang passed"
+    expect_rc 70 lf.hang
     expect_out lf.hang 'HANG found by input'
     ls "$work"/h/timeout-*.kmfa >/dev/null 2>&1 || bad "lf.hang: no timeout-*.kmfa saved"
     printf 'USABLE-SIZE\n' >"$work/known.supp"
     mkdir -p "$work/s"
     KMF_SUPPRESSIONS="$work/known.supp" run lf.suppressed "$work/lf_two" -runs=300000 -seed=1 -artifact_prefix="$work/s/"
-    expect_rc 1 lf.suppressed
+    expect_rc 77 lf.suppressed
     expect_out lf.suppressed 'set aside \(suppressed by `USABLE-SIZE \*`\)'
     expect_out lf.suppressed 'VIOLATION NO-SPURIOUS-FAILURE found by input'
     ls "$work"/s/crash-*.kmfa >/dev/null 2>&1 || bad "lf.suppressed: no .kmfa saved"
+    mkdir -p "$work/u"
+    KMF_SUPERVISE=0 run lf.unsupervised "$work/lf_abort" -runs=200000 -seed=1 -artifact_prefix="$work/u/"
+    expect_rc 77 lf.unsupervised
+    ls "$work"/u/*.kmfa >/dev/null 2>&1 && bad "KMF_SUPERVISE=0 still wrote a .kmfa"
     run lf.fixed "$work/lf_none" -runs=20000 -seed=1
     expect_rc 0 lf.fixed
     ;;
