@@ -139,25 +139,27 @@ TEST(Front, a_suppressed_failure_drops_its_op_and_the_run_goes_on) {
 }
 
 TEST(Front, a_crash_and_a_hang_in_a_child_are_outcomes_with_the_op_they_happened_in) {
-  const GenericProgram p =
-      parse("arena_init size=4K align=16\nb0 = alloc 8\nb1 = alloc 8\nb2 = alloc 100\nfree b2\nfree b0\n");
+  const GenericProgram p = parse(
+      "arena_init size=4K align=16\nb0 = alloc 8\nb1 = alloc 100\nb2 = realloc b1 200\nb3 = alloc 8\n"
+      "b4 = alloc 8\nfree b2\nfree b0\n");
   const Target abort = make_target([] { return planted::PlantedSubject(planted::Bug::abort); });
   const Outcome a = run_in_child(abort, p, 10, true);
   EXPECT_EQ(a.kind, Kind::crash);
   EXPECT_EQ(a.signal, SIGABRT);
-  EXPECT_EQ(a.op, 3u);
+  EXPECT_EQ(a.op, 5u);
   EXPECT_EQ(a.what(), "CRASH SIGABRT");
   const Target hang = make_target([] { return planted::PlantedSubject(planted::Bug::hang); });
   const Outcome h = run_in_child(hang, p, 0.3, true);
   EXPECT_EQ(h.kind, Kind::hang);
-  EXPECT_EQ(h.op, 3u);
+  EXPECT_EQ(h.op, 5u);
   const Target fixed = make_target([] { return planted::PlantedSubject(planted::Bug::none); });
   EXPECT_TRUE(run_in_child(fixed, p, 10, true).ok());
-  // The minimizer keeps the crash and the op it happens in.
+  // The minimizer keeps the crash and the op it happens in, and cuts what follows.
   const Finding f = shrink(abort, p, a);
   EXPECT_TRUE(f.reproduced);
-  EXPECT_EQ(print_generic(f.reproducer),
-            "arena_init size=4K align=16\nb0 = alloc 8\nb1 = alloc 8\nb2 = alloc 100\nfree b2\n");
+  EXPECT_EQ(f.reproducer.ops.size(), 5u);  // two allocs, the realloc, one newer alloc, the free
+  EXPECT_EQ(op_kind(f.reproducer, f.reproducer.ops.size() - 1), "free");
+  EXPECT_EQ(f.confirmed.op, 4u);
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 //
 // PlantedSubject(bug) wraps example::FirstFit (fixed unless the bug says
 // otherwise). Most bugs fire in free() on one reachable state: a block of
-// at least 64 bytes is freed while two other blocks are live (three allocs
-// and a free — a campaign reaches it in a few hundred inputs, and the
-// minimized reproducer is exactly those four ops).
+// at least 64 bytes that realloc moved is freed while two other blocks are
+// live, one of them allocated after it (a minimized reproducer: a realloc
+// that moves a block, two more allocs, and the free; the teardown, which
+// frees newest first, never reaches it).
 //
 //   none      the fixed allocator
 //   abort     free() asserts (prints a message, then abort(): SIGABRT)
@@ -53,7 +54,8 @@ class PlantedSubject : public kmf::ArenaSubject {
   void free(void* p) override {
     const auto it = live_.find(p);
     if (it != live_.end()) {
-      if (it->second >= 64 && live_.size() >= 3) planted_fault();
+      if (it->second.size >= 64 && it->second.moved && live_.size() >= 3 && newer_live(it->second.seq))
+        planted_fault();
       live_.erase(it);
     }
     heap_.free(p);
@@ -62,23 +64,33 @@ class PlantedSubject : public kmf::ArenaSubject {
     void* q = heap_.realloc(p, size);
     if (q) {
       live_.erase(p);
-      track(q, size);
+      track(q, size, q != p);
     }
     return q;
   }
   std::size_t usable_size(const void* p) const override {
     const std::size_t n = heap_.usable_size(p);
     const auto it = live_.find(const_cast<void*>(p));
-    if (bug_ == Bug::two && it != live_.end() && it->second % 2 == 1) return it->second - 1;
+    if (bug_ == Bug::two && it != live_.end() && it->second.size % 2 == 1) return it->second.size - 1;
     return n;
   }
   bool is_empty() const override { return heap_.is_empty(); }
   void walk(const BlockVisitor& visit) const override { heap_.walk(visit); }
 
  private:
-  void* track(void* p, std::size_t size) {
-    if (p) live_[p] = size;
+  struct Block {
+    std::size_t size;
+    bool moved;  // realloc moved it here
+    std::uint64_t seq;
+  };
+  void* track(void* p, std::size_t size, bool moved = false) {
+    if (p) live_[p] = {size, moved, ++seq_};
     return p;
+  }
+  bool newer_live(std::uint64_t seq) const {
+    for (const auto& [p, b] : live_)
+      if (b.seq > seq) return true;
+    return false;
   }
   void planted_fault() {
     switch (bug_) {
@@ -115,7 +127,8 @@ class PlantedSubject : public kmf::ArenaSubject {
   Bug bug_;
   example::FirstFit heap_;
   std::unique_ptr<char[]> side_;
-  std::unordered_map<void*, std::size_t> live_;
+  std::unordered_map<void*, Block> live_;
+  std::uint64_t seq_ = 0;
   volatile std::uint64_t sink_ = 0;
 };
 
