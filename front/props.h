@@ -24,6 +24,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -105,7 +107,10 @@ inline double property_timeout() {
 /// status 1 — RapidCheck's own shrinking would re-run the crash or wait out
 /// the time limit for every candidate.
 [[noreturn]] inline void report_property_crash(const char* property, const Target& t,
-                                               const GenericProgram& program, const Outcome& o) {
+                                               const GenericProgram& program, const Outcome& o,
+                                               std::uint64_t cases, double secs) {
+  std::fprintf(stderr, "==kmemfuzz== %s found by case %llu of %s after %.3f s\n", o.what().c_str(),
+               static_cast<unsigned long long>(cases), property, secs);
   settings().timeout_s = property_timeout();
   if (const char* p = std::getenv("KMF_ARTIFACT_PREFIX")) settings().artifact_prefix = p;
   settings().binary = "YOUR_FUZZ_TARGET";
@@ -127,6 +132,9 @@ inline double property_timeout() {
 template <class Factory>
 void check_generic_property(const char* property, Factory make) {
   static const Target t = make_target(make);
+  static const auto start = std::chrono::steady_clock::now();
+  static std::uint64_t cases = 0;
+  ++cases;
   load_suppressions_from_env();
   const GenericProgram generated = *gen_generic_program(t.generic);
   GenericProgram program = generated;
@@ -138,7 +146,9 @@ void check_generic_property(const char* property, Factory make) {
     return in_process ? run_here(t, q, false) : run_in_child(t, q, property_timeout(), false);
   });
   if (o.ok()) return;
-  if (o.kind == Kind::crash || o.kind == Kind::hang) report_property_crash(property, t, program, o);
+  if (o.kind == Kind::crash || o.kind == Kind::hang)
+    report_property_crash(property, t, program, o, cases,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (program != generated)
     RC_FAIL(o.text + "\n# with the ops whose failures are suppressed dropped, the failing program is:\n" +
             print_generic(program));

@@ -90,6 +90,7 @@ case $case_ in
       expect_rc 1 "props.$b.replay"
       expect_out "props.$b.replay" "fails the same way in a fresh process"
     done
+    expect_out props.abort 'CRASH SIGABRT found by case [0-9]+ of Planted.abort'
     expect_out props.abort 'CRASH SIGABRT in (op|the teardown)'
     expect_out props.segv 'CRASH (SIGSEGV|exit 1) in (op|the teardown)'
     expect_out props.hang 'HANG in (op|the teardown)'
