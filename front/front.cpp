@@ -319,7 +319,8 @@ std::string Outcome::what() const {
 
 bool same_failure(const Outcome& a, const GenericProgram& pa, const Outcome& b, const GenericProgram& pb) {
   if (a.kind != b.kind) return false;
-  if (a.kind == Kind::violation && a.id != b.id) return false;
+  const bool renamed = b.id == Inv::STALE_FREE && (a.id == Inv::NO_OVERLAP || a.id == Inv::INTEGRITY);
+  if (a.kind == Kind::violation && a.id != b.id && !renamed) return false;
   if (a.kind == Kind::crash && (a.signal != b.signal || a.exit_status != b.exit_status)) return false;
   return op_kind(pa, a.op) == op_kind(pb, b.op);
 }

@@ -137,9 +137,14 @@ struct Outcome {
   bool ok() const { return kind == Kind::ok; }
 };
 
-/// Same failure: same kind and id (or signal/status), in an op of the same
-/// kind. The minimizer keeps only candidates that fail the same way.
-bool same_failure(const Outcome& a, const GenericProgram& pa, const Outcome& b, const GenericProgram& pb);
+/// Does `candidate` (on `pc`) fail the way `original` (on `po`) did: same
+/// kind and id (or signal/status), in an op of the same kind? The minimizer
+/// keeps only such candidates. One id may change: an original STALE-FREE
+/// (a NO-OVERLAP or INTEGRITY after a double free) is kept by a candidate
+/// that shows NO-OVERLAP or INTEGRITY without the double free — a step whose
+/// only effect was the other id goes.
+bool same_failure(const Outcome& candidate, const GenericProgram& pc, const Outcome& original,
+                  const GenericProgram& po);
 
 // ---- suppressions ------------------------------------------------------------------------
 

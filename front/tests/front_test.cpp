@@ -138,6 +138,46 @@ TEST(Front, a_suppressed_failure_drops_its_op_and_the_run_goes_on) {
   settings().suppressions.clear();
 }
 
+// A bump allocator that hands out the previous block again for a 7-byte request.
+class DupBump : public ArenaSubject {
+ public:
+  std::string_view name() const override { return "dup bump"; }
+  Caps capabilities() const override { return CAP_STALE_FREE; }
+  bool init(void* base, std::size_t size, std::size_t) override {
+    next_ = static_cast<std::byte*>(base);
+    end_ = next_ + size;
+    return true;
+  }
+  void* alloc(std::size_t size, std::size_t) override {
+    if (size == 7 && last_) return last_;
+    const std::size_t n = (size + 15) / 16 * 16;
+    if (n > static_cast<std::size_t>(end_ - next_)) return nullptr;
+    last_ = next_;
+    next_ += n;
+    return last_;
+  }
+  void free(void*) override {}
+
+ private:
+  std::byte* next_ = nullptr;
+  std::byte* end_ = nullptr;
+  std::byte* last_ = nullptr;
+};
+
+TEST(Front, the_minimizer_drops_a_double_free_whose_only_effect_is_the_stale_free_id) {
+  const Target t = make_target([] { return DupBump{}; });
+  const GenericProgram p =
+      parse("arena_init size=1K align=16\nb0 = alloc 16\nfree b0\nfree b0\nb1 = alloc 16\nb2 = alloc 7\n");
+  const Outcome first = run_here(t, p, false);
+  ASSERT_EQ(first.what(), "VIOLATION STALE-FREE");  // NO-OVERLAP, renamed after the double free
+  const Finding f = shrink(t, p, first);
+  EXPECT_TRUE(f.reproduced);
+  EXPECT_EQ(print_generic(f.reproducer), "arena_init size=1K align=16\nb0 = alloc 16\nb1 = alloc 7\n");
+  EXPECT_EQ(f.confirmed.what(), "VIOLATION NO-OVERLAP");
+  // Not the other way round: a NO-OVERLAP is not kept by a STALE-FREE.
+  EXPECT_FALSE(same_failure(first, p, f.confirmed, f.reproducer));
+}
+
 TEST(Front, a_crash_and_a_hang_in_a_child_are_outcomes_with_the_op_they_happened_in) {
   const GenericProgram p = parse(
       "arena_init size=4K align=16\nb0 = alloc 8\nb1 = alloc 100\nb2 = realloc b1 200\nb3 = alloc 8\n"
