@@ -931,7 +931,7 @@ int fuzz_init(const Target& t, int* argc, char*** argv) {
   std::fflush(stdout);
   std::fflush(stderr);
   // End the way the runner did, so that whatever started libFuzzer (its -fork
-  // mode, AFL++'s driver, a script) sees the same status or signal.
+  // mode, a script) sees the same status or signal.
   if (g_runner_killed) std::_Exit(hang_status);
   if (WIFSIGNALED(g_runner_status)) {
     signal(WTERMSIG(g_runner_status), SIG_DFL);
