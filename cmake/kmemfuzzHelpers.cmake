@@ -5,7 +5,7 @@
 # One fuzz target per call. With KMEMFUZZ_LIBFUZZER=ON (clang) it is a
 # libFuzzer binary (-fsanitize=fuzzer); otherwise it links
 # kmemfuzz::fuzz_main, the standalone driver that replays files and runs a
-# seeded campaign when given none (`NAME -runs=5000 -seed=1`).
+# seeded campaign when given none (`NAME -runs=5000 -seed=1`; `NAME -help=1`).
 #
 # With libFuzzer, the library targets named in LIBS that this project builds
 # get -fsanitize=fuzzer-no-link too: libFuzzer steers by the coverage of the
@@ -67,12 +67,26 @@ function(kmemfuzz_instrument)
   endforeach()
 endfunction()
 
+# Sanitizers for kmemfuzz_add_fuzzer() targets, e.g. address,undefined: the
+# target (not the LIBS) is built with them; add the same flags to your
+# allocator's library to check it too. A
+# sanitizer report ends the run (-fno-sanitize-recover=all: UBSan would
+# otherwise print and carry on), so the supervisor sees a crash inside the
+# op and writes its reproducer. Stack traces: ASAN_OPTIONS=symbolize=1 and
+# UBSAN_OPTIONS=print_stacktrace=1 with llvm-symbolizer on PATH.
+set(KMEMFUZZ_SANITIZE "" CACHE STRING "Sanitizers for kmemfuzz_add_fuzzer() targets (e.g. address,undefined)")
+
 function(kmemfuzz_add_fuzzer name)
   cmake_parse_arguments(F "" "" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
   add_executable(${name} ${F_SOURCES})
   target_link_libraries(${name} PRIVATE kmemfuzz::front ${F_LIBS})
   if(F_DEFINITIONS)
     target_compile_definitions(${name} PRIVATE ${F_DEFINITIONS})
+  endif()
+  if(KMEMFUZZ_SANITIZE)
+    target_compile_options(${name} PRIVATE -fsanitize=${KMEMFUZZ_SANITIZE} -fno-sanitize-recover=all
+                                           -fno-omit-frame-pointer)
+    target_link_options(${name} PRIVATE -fsanitize=${KMEMFUZZ_SANITIZE})
   endif()
   if(KMEMFUZZ_LIBFUZZER)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer)

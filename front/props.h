@@ -9,9 +9,13 @@
 // realloc, resize, walk, reserve, double free, and a fragment pattern that
 // fills with equal blocks and frees every other one), using only the
 // adapter's capabilities; sizes are 2^k−1, 2^k, 2^k+1, small odd values and
-// fractions of the arena. It runs on a fresh subject with every check on.
-// A failing case is shrunk (seeds dropped and simplified) and shown as a
-// text program that the adapter's fuzz target replays. Header-only: link
+// fractions of the arena. It runs on a fresh subject with every check on,
+// in a forked child with a time limit ($KMF_TIMEOUT, default 60 s). A
+// violating case is shrunk by RapidCheck (seeds dropped and simplified) and
+// shown as a text program that the adapter's fuzz target replays; a crash
+// or hang is minimized by kmemfuzz in child processes, printed and saved as
+// a .kmfa file (report_property_crash). $KMF_SUPPRESSIONS names a
+// suppression file (front/front.h) whose known failures are set aside. Header-only: link
 // rapidcheck_gtest and GTest into the test executable (RapidCheck's Debian
 // library is not PIC).
 #pragma once
@@ -20,7 +24,13 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <ostream>
+#include <string_view>
 #include <vector>
 
 #include "front/front.h"
@@ -83,19 +93,72 @@ inline rc::Gen<GenericProgram> gen_generic_program(const GenericTarget& target) 
       rc::gen::container<std::vector<GenericSeed>>(gen_seed()));
 }
 
-/// The body of a property: one generated program on a fresh subject.
+/// The per-case time limit of the properties: $KMF_TIMEOUT seconds, else 60.
+inline double property_timeout() {
+  const char* v = std::getenv("KMF_TIMEOUT");
+  const double t = v ? std::strtod(v, nullptr) : 0;
+  return t > 0 ? t : 60;
+}
+
+/// A crash or a hang in a property case: the reproducer is minimized (every
+/// candidate in its own process), printed and saved as
+/// $KMF_ARTIFACT_PREFIX<property>-{crash,timeout}.kmfa (the generated
+/// program beside it as ….input.kmfa), and the test process ends with
+/// status 1 — RapidCheck's own shrinking would re-run the crash or wait out
+/// the time limit for every candidate.
+[[noreturn]] inline void report_property_crash(const char* property, const Target& t,
+                                               const GenericProgram& program, const Outcome& o,
+                                               std::uint64_t cases, double secs) {
+  std::fprintf(stderr, "==kmemfuzz== %s found by case %llu of %s after %.3f s\n", o.what().c_str(),
+               static_cast<unsigned long long>(cases), property, secs);
+  settings().timeout_s = property_timeout();
+  if (const char* p = std::getenv("KMF_ARTIFACT_PREFIX")) settings().artifact_prefix = p;
+  settings().binary = "YOUR_FUZZ_TARGET";
+  const Finding f = shrink(t, program, o);
+  const std::string base =
+      settings().artifact_prefix + property + (o.kind == Kind::hang ? "-timeout" : "-crash");
+  const bool saved = save_reproducer(base + ".kmfa", f, t.name);
+  std::ofstream(base + ".input.kmfa") << print_generic(program);
+  std::fputs(format_finding(t.name, f).c_str(), stderr);
+  std::fprintf(stderr, "==kmemfuzz== saved: reproducer %s.kmfa%s; input %s.input.kmfa\n", base.c_str(),
+               saved ? "" : " (could not write it)", base.c_str());
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+
+/// The body of a property: one generated program on a fresh subject, run in
+/// a forked child (crash-safe, time-limited; KMF_IN_PROCESS=1 runs it here).
+/// A failure matched by $KMF_SUPPRESSIONS is set aside (run_past_suppressions).
 template <class Factory>
-void check_generic_property(Factory make) {
-  auto subject = make();
-  const GenericProgram program = *gen_generic_program(generic_target(subject));
-  const GenericResult result = execute_generic(subject, program);
-  if (!result.ok()) RC_FAIL(format_violation(*result.violation));
+void check_generic_property(const char* property, Factory make) {
+  static const Target t = make_target(make);
+  static const auto start = std::chrono::steady_clock::now();
+  static std::uint64_t cases = 0;
+  ++cases;
+  load_suppressions_from_env();
+  const GenericProgram generated = *gen_generic_program(t.generic);
+  GenericProgram program = generated;
+  static const bool in_process = [] {
+    const char* v = std::getenv("KMF_IN_PROCESS");
+    return v && std::string_view(v) == "1";
+  }();
+  const Outcome o = run_past_suppressions(program, [&](const GenericProgram& q) {
+    return in_process ? run_here(t, q, false) : run_in_child(t, q, property_timeout(), false);
+  });
+  if (o.ok()) return;
+  if (o.kind == Kind::crash || o.kind == Kind::hang)
+    report_property_crash(property, t, program, o, cases,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (program != generated)
+    RC_FAIL(o.text + "\n# with the ops whose failures are suppressed dropped, the failing program is:\n" +
+            print_generic(program));
+  RC_FAIL(o.text);
 }
 
 }  // namespace front
 }  // namespace kmf
 
-#define KMF_PROPERTY(Suite, Name, Adapter, ...)                                \
-  RC_GTEST_PROP(Suite, Name, ()) {                                             \
-    ::kmf::front::check_generic_property([] { return Adapter(__VA_ARGS__); }); \
+#define KMF_PROPERTY(Suite, Name, Adapter, ...)                                                  \
+  RC_GTEST_PROP(Suite, Name, ()) {                                                               \
+    ::kmf::front::check_generic_property(#Suite "." #Name, [] { return Adapter(__VA_ARGS__); }); \
   }

@@ -101,12 +101,14 @@ class Run {
       const GenericOp& op = p_.ops[op_index_];
       op_text_ = print_generic_op(op, p_);
       note_.clear();
+      if (opt_.on_op_start) opt_.on_op_start(op_index_, result_);
       if (!run_op(op) || !after_op()) return;
       if (opt_.trace) result_.trace.push_back(std::to_string(op_index_) + ": " + op_text_ + note_);
     }
     op_index_ = p_.ops.size();
     op_text_.clear();
     note_.clear();
+    if (opt_.on_op_start) opt_.on_op_start(op_index_, result_);
     teardown();
     if (opt_.trace && result_.ok()) result_.trace.push_back("teardown: ok" + note_);
   }

@@ -24,6 +24,8 @@
 // subject has no capability for are skipped (the trace says so).
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,8 +39,15 @@
 
 namespace kmf {
 
+struct GenericResult;
+
 struct GenericExecOptions {
   bool trace = false;  ///< one line per op in GenericResult::trace
+  /// Called just before op i runs (i = ops.size(): before the teardown) with
+  /// the result so far, whose trace holds the lines of the ops before i. The
+  /// front ends stream the trace with it and record which op a crash or a
+  /// hang happened in (front/front.h).
+  std::function<void(std::size_t op_index, const GenericResult& so_far)> on_op_start = nullptr;
 };
 
 struct GenericResult {
