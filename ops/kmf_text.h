@@ -79,8 +79,18 @@ class ParseResult {
   std::variant<Program, KmfError> value_;
 };
 
-/// Parses a whole script. `filename` only labels errors.
-ParseResult parse_kmf(std::string_view text, std::string_view filename = "<input>");
+/// Where an op came from in a script: its line and the column of each of
+/// its statement's tokens (tokens after `NAME =` for a binding; index 0 is
+/// the operation's name), so run-time script errors can point at an argument.
+struct OpSource {
+  std::size_t line = 0;
+  std::vector<std::size_t> columns;
+};
+
+/// Parses a whole script. `filename` only labels errors. With `sources`,
+/// also fills one OpSource per op of the program.
+ParseResult parse_kmf(std::string_view text, std::string_view filename = "<input>",
+                      std::vector<OpSource>* sources = nullptr);
 
 /// The canonical script: the machine line, then one line per op, each ending in '\n'.
 std::string print_kmf(const Program& program);
