@@ -42,6 +42,10 @@ struct ExecOptions {
   /// (slot -> what it holds), and once more before teardown with op_index =
   /// ops.size() (for `kmemfuzz map --at`).
   std::function<void(const Kernel&, std::size_t op_index, const Ledger&)> observe = {};
+  /// Host memory the run may use (resident bytes), 0 for no limit. Before an
+  /// op that would take the process above it, the run stops with a
+  /// ScriptError naming the op: a clear message instead of an OOM kill.
+  std::uint64_t max_host_bytes = 0;
 };
 
 /// A statement the program should never have contained (a `write` or `check`

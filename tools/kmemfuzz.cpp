@@ -5,8 +5,12 @@
 //             1 a violation or a failed expect;
 //             2 a bad file or bad arguments (with a precise message).
 // Nothing else: every exception is caught and reported as exit 2.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cctype>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -144,7 +148,40 @@ struct RunFlags {
   bool json = false;
   std::string level = "incremental";
   std::string leaks = "report";
+  std::string max_host_mem = "4G";
+  bool stats = false;
 };
+
+/// `1G`, `512M`, `1048576`: bytes (K/M/G/T are powers of 1024), or throws.
+std::uint64_t parse_bytes(const std::string& text, const char* option) {
+  std::uint64_t v = 0;
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (v > (UINT64_MAX - 9) / 10) throw BadInput{std::string(option) + " '" + text + "' overflows"};
+    v = v * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+  }
+  unsigned shift = 0;
+  if (i + 1 == text.size()) {
+    switch (std::toupper(static_cast<unsigned char>(text[i]))) {
+      case 'K': shift = 10; break;
+      case 'M': shift = 20; break;
+      case 'G': shift = 30; break;
+      case 'T': shift = 40; break;
+      default: shift = 64;
+    }
+    ++i;
+  }
+  if (i == 0 || i != text.size() || shift == 64 || (shift && v > (UINT64_MAX >> shift)))
+    throw BadInput{std::string(option) + " '" + text + "': expected a size such as 1G, 512M or 1048576"};
+  return v << shift;
+}
+
+/// Peak resident host memory of this process so far.
+std::uint64_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
+}
 
 CheckLevel parse_level(const std::string& s) {
   if (s == "none") return CheckLevel::none;
@@ -230,7 +267,25 @@ int run_one(const std::string& file, const RunFlags& f, bool replay) {
   ExecOptions opt;
   opt.level = parse_level(f.level);
   opt.trace = f.verbose;
+  opt.max_host_bytes = parse_bytes(f.max_host_mem, "--max-host-mem");
+  // Long runs say where they are on a terminal (never into a pipe or a log).
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last = t0;
+  bool progressed = false;
+  if (isatty(STDERR_FILENO))
+    opt.observe = [&](const Kernel&, std::size_t i, const Ledger&) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last < std::chrono::seconds(1)) return;
+      last = now;
+      progressed = true;
+      std::fprintf(stderr, "\rkmemfuzz: %s: op %zu of %zu ...", file.c_str(), i + 1, p.ops.size());
+    };
   const ExecResult r = execute(p, opt);
+  if (progressed) std::fprintf(stderr, "\r\033[K");
+  if (f.stats)
+    std::fprintf(stderr, "kmemfuzz: %s: %.3f s, peak host memory %" PRIu64 " MiB\n", file.c_str(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                 peak_rss_bytes() >> 20);
   if (r.script_error) throw_script_error(file, *r.script_error, sources);
   const bool leaks_fail = f.leaks == "error" && !r.leaks.empty();
   if (f.json) {
@@ -285,6 +340,10 @@ int with_bad_input_guard(const std::function<int()>& fn) {
     return fn();
   } catch (const BadInput& e) {
     std::cerr << "kmemfuzz: " << e.message << '\n';
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "kmemfuzz: out of host memory (an allocation failed under the process's limit); shrink "
+                 "the program or raise the limit (ulimit -v)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "kmemfuzz: error: " << e.what() << '\n';
@@ -393,6 +452,10 @@ int main(int argc, char** argv) {
                     "what was left allocated at the end: report (default: list it, exit 0) | error (exit 1) "
                     "| ignore")
         ->check(CLI::IsMember({"report", "error", "ignore"}));
+    sub->add_option("--max-host-mem", flags.max_host_mem,
+                    "host memory the run may use (default 4G); an op that would go above it stops the run "
+                    "with exit 2");
+    sub->add_flag("--stats", flags.stats, "print the run's time and peak host memory on stderr");
     sub->add_option("--check", flags.level, "checking: none | incremental | full (a sweep after every op)")
         ->check(CLI::IsMember({"none", "incremental", "full"}));
     sub->add_option("--target", flags.target,

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# host_memory.sh KMEMFUZZ DIR: host memory follows what a program touches.
+# `vmalloc 60G` on a 64 GiB x86_64 machine must pass in seconds under an
+# address-space limit of 66 GiB (the machine's RAM is a 64 GiB
+# MAP_NORESERVE reservation; everything else must fit in the 2 GiB left)
+# with a peak resident size below 1 GiB; a write that would make 10 GiB
+# resident stops at the --max-host-mem budget with exit 2; a limit too tight
+# for the program is exit 2 with a message, never a kill.
+set -u
+k="$1"; d="$2"; mkdir -p "$d"
+fail() { printf 'FAIL: %s\n' "$*"; exit 1; }
+printf 'machine mem=64G profile=x86_64\nv = vmalloc 60G\nexpect v in vmalloc\nwrite v 0 1M 0x5a\ncheck v 0 1M 0x5a\nwrite v 64424505344 4096 0xa5\nvfree v\n' > "$d/vmalloc-60G.kmf"
+printf 'machine mem=64G profile=x86_64\nv = vmalloc 60G\nwrite v 0 10G 0x11\n' > "$d/write-10G.kmf"
+out=$( (ulimit -v $((66 * 1024 * 1024)); "$k" run --stats --max-host-mem 1G "$d/vmalloc-60G.kmf") 2>&1); code=$?
+printf '%s\n' "$out"
+[ "$code" -eq 0 ] || fail "vmalloc 60G exited $code"
+grep -q '^PASS .*vmalloc-60G.kmf (6 ops)$' <<<"$out" || fail "no PASS line"
+mib=$(sed -n 's/.*peak host memory \([0-9]*\) MiB.*/\1/p' <<<"$out")
+secs=$(sed -n 's/.*: \([0-9.]*\) s, peak host memory.*/\1/p' <<<"$out")
+[ -n "$mib" ] && [ "$mib" -lt 1024 ] || fail "peak host memory ${mib:-?} MiB, want < 1024"
+awk -v s="$secs" 'BEGIN { exit !(s < 60) }' || fail "took $secs s"
+out=$("$k" run --max-host-mem 1G "$d/write-10G.kmf" 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "a 10 GiB write under a 1 GiB budget exited $code: $out"
+grep -q 'write-10G.kmf:3:1: this op would take host memory above the budget of 1024 MiB' <<<"$out" || fail "$out"
+out=$( (ulimit -v $((64 * 1024 * 1024 + 300 * 1024)); "$k" run "$d/vmalloc-60G.kmf") 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "a too-tight ulimit exited $code: $out"
+grep -q 'out of host memory' <<<"$out" || fail "$out"
+echo "ok: vmalloc 60G in $secs s, peak $mib MiB"
