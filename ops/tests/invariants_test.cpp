@@ -231,6 +231,39 @@ TEST(Invariants, integrity_fires_when_one_block_is_handed_out_twice) {
   expect_violation(execute(p, o), Inv::NO_OVERLAP);
 }
 
+// A huge area stamps a bounded sample of its pages (host memory follows what
+// a program touches): a scribble into a sampled page, and into a range the
+// program wrote outside the sample, must still be INTEGRITY at vfree.
+TEST(Invariants, integrity_fires_for_a_scribble_into_a_sampled_page_of_a_huge_area) {
+  const Program p = script("machine mem=256M\nv = vmalloc 64M\nvfree v\n");
+  ASSERT_TRUE(execute(p).ok());
+  ExecOptions o;
+  o.after_op = [](Kernel& k, std::size_t i) {
+    if (i != 0) return;
+    VirtAddr va{0};
+    k.vmap().for_each_area([&](const VmArea& a) { va = a.start; });
+    const std::byte junk[1]{std::byte{0x42}};
+    k.write(va + 5 * PAGE_SIZE + 3, junk);  // page 5: one of the first sampled pages
+  };
+  expect_violation(execute(p, o), Inv::INTEGRITY);
+}
+
+TEST(Invariants, integrity_fires_for_a_scribble_into_a_written_range_outside_the_sample) {
+  // Page 9765 of 16384 is not in the sample (pages 0..63, 64 + 127j, the
+  // last 64); the program's write makes its bytes defined.
+  const Program p = script("machine mem=256M\nv = vmalloc 64M\nwrite v 40000000 100 0x77\nvfree v\n");
+  ASSERT_TRUE(execute(p).ok());
+  ExecOptions o;
+  o.after_op = [](Kernel& k, std::size_t i) {
+    if (i != 1) return;
+    VirtAddr va{0};
+    k.vmap().for_each_area([&](const VmArea& a) { va = a.start; });
+    const std::byte junk[1]{std::byte{0x42}};
+    k.write(va + 40000050, junk);
+  };
+  expect_violation(execute(p, o), Inv::INTEGRITY);
+}
+
 // ---- vmalloc -----------------------------------------------------------------------------
 
 ExecOptions corrupt_after(std::size_t op, std::function<void(Kernel&)> fn) {
