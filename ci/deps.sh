@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev
   libboost-container-dev libbenchmark-dev libcli11-dev
   gnuplot-nox zip unzip python3
+  chromium
 )
 
 missing=()

@@ -497,6 +497,7 @@ int main(int argc, char** argv) {
 
   const tool::Loader loader = [](const std::string& file) { return load(file); };
   CLI::App* layout_cmd = tool::add_layout_command(app, loader);
+  CLI::App* map_cmd = tool::add_map_command(app, loader);
 
   try {
     app.parse(argc, argv);
@@ -513,6 +514,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (layout_cmd->parsed()) return with_bad_input_guard(tool::run_layout_command);
+  if (map_cmd->parsed()) return with_bad_input_guard(tool::run_map_command);
 
   if (run->parsed() || replay->parsed()) {
     int worst = 0;
