@@ -25,4 +25,8 @@ std::string layout_text(const MachineConfig& machine);
 CLI::App* add_map_command(CLI::App& app, Loader load);
 int run_map_command();
 
+/// `kmemfuzz catalog`: every invariant id, its claim and its costs.
+CLI::App* add_catalog_command(CLI::App& app);
+int run_catalog_command();
+
 }  // namespace kmf::tool

@@ -498,6 +498,7 @@ int main(int argc, char** argv) {
   const tool::Loader loader = [](const std::string& file) { return load(file); };
   CLI::App* layout_cmd = tool::add_layout_command(app, loader);
   CLI::App* map_cmd = tool::add_map_command(app, loader);
+  CLI::App* catalog_cmd = tool::add_catalog_command(app);
 
   try {
     app.parse(argc, argv);
@@ -515,6 +516,7 @@ int main(int argc, char** argv) {
   }
   if (layout_cmd->parsed()) return with_bad_input_guard(tool::run_layout_command);
   if (map_cmd->parsed()) return with_bad_input_guard(tool::run_map_command);
+  if (catalog_cmd->parsed()) return tool::run_catalog_command();
 
   if (run->parsed() || replay->parsed()) {
     int worst = 0;
