@@ -7,7 +7,7 @@
 // or an error out, in time linear in the input), and `parse(print(p)) == p`
 // for every Program the parser or the binary decoder produces.
 //
-// Grammar decisions beyond DESIGN.md's example (ops/README.md lists them too):
+// Grammar decisions (docs/LANGUAGE.md gives the whole grammar):
 // - An empty file (or one of only comments) is the empty program on the
 //   default machine. `machine …` is optional, must be the first statement,
 //   and every key in it is optional (defaults: MachineConfig{}).

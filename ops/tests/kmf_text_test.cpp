@@ -1,4 +1,4 @@
-// kmf_text_test.cpp — the .kmf codec: the DESIGN.md example, canonical
+// kmf_text_test.cpp — the .kmf codec: the language example, canonical
 // printing, the binding rules, and the exact place and wording of errors.
 #include "ops/kmf_text.h"
 
@@ -36,7 +36,7 @@ void expect_round_trip(const Program& p) {
   EXPECT_EQ(print_kmf(again.program()), printed);
 }
 
-// ---- the DESIGN.md example ---------------------------------------------------------------
+// ---- the language example ---------------------------------------------------------------
 
 TEST(KmfText, design_example_verbatim_fails_only_on_its_unbound_k1) {
   EXPECT_EQ(parse_error(DESIGN_EXAMPLE), "t.kmf:18:8: name 'k1' is not bound");
