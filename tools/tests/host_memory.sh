@@ -11,7 +11,16 @@ k="$1"; d="$2"; mkdir -p "$d"
 fail() { printf 'FAIL: %s\n' "$*"; exit 1; }
 printf 'machine mem=64G profile=x86_64\nv = vmalloc 60G\nexpect v in vmalloc\nwrite v 0 1M 0x5a\ncheck v 0 1M 0x5a\nwrite v 64424505344 4096 0xa5\nvfree v\n' > "$d/vmalloc-60G.kmf"
 printf 'machine mem=64G profile=x86_64\nv = vmalloc 60G\nwrite v 0 10G 0x11\n' > "$d/write-10G.kmf"
-out=$( (ulimit -v $((66 * 1024 * 1024)); "$k" run --stats --max-host-mem 1G "$d/vmalloc-60G.kmf") 2>&1); code=$?
+# On a terminal a long run shows progress on stderr: run it under a pty
+# (script(1)) when there is one to be had, and look for it.
+run60="'$k' run --stats --max-host-mem 1G '$d/vmalloc-60G.kmf'"
+if command -v script >/dev/null; then
+  raw=$( (ulimit -v $((66 * 1024 * 1024)); script -qec "$run60" /dev/null) 2>&1); code=$?
+  grep -q 'op 1 of 6 \.\.\.' <<<"$raw" || fail "no progress line on a terminal: $raw"
+  out=$(tr -d '\r' <<<"$raw" | sed 's/\x1b\[K//g; s/^kmemfuzz: [^ ]*: op [0-9]* of [0-9]* \.\.\.//')
+else
+  out=$( (ulimit -v $((66 * 1024 * 1024)); sh -c "$run60") 2>&1); code=$?
+fi
 printf '%s\n' "$out"
 [ "$code" -eq 0 ] || fail "vmalloc 60G exited $code"
 grep -q '^PASS .*vmalloc-60G.kmf (6 ops)$' <<<"$out" || fail "no PASS line"
