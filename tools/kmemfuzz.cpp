@@ -368,8 +368,11 @@ void refuse_output_onto_input(const std::string& in, const std::string& out) {
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
-/// A message with its hex addresses blanked: what stays the same as ops go.
-std::string without_addresses(const std::string& s) {
+/// A message with what moves as ops go blanked: hex addresses always; for
+/// an invariant's explanation also decimal numbers (slots, offsets, counts),
+/// so "the same message" is the same kind of failure. A script's own
+/// `expect` keeps its numbers: `k has ksize 128` must stay 128.
+std::string message_shape(const std::string& s, bool keep_decimals) {
   std::string out;
   for (std::size_t i = 0; i < s.size();) {
     if (s.compare(i, 2, "0x") == 0) {
@@ -377,12 +380,17 @@ std::string without_addresses(const std::string& s) {
       while (j < s.size() && std::isxdigit(static_cast<unsigned char>(s[j]))) ++j;
       out += "0x?";
       i = j;
+    } else if (!keep_decimals && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      out += '#';
     } else {
       out += s[i++];
     }
   }
   return out;
 }
+
+std::string same_shape_key(const Violation& v) { return message_shape(v.explanation, v.id == Inv::EXPECT); }
 
 /// What encoding `p` to bytes changed, one line per difference (empty: exact).
 std::vector<std::string> binary_changes(const Program& p, const Program& q, std::size_t dropped) {
@@ -566,15 +574,18 @@ int main(int argc, char** argv) {
       const ExecResult first = execute(p);
       if (first.script_error) throw_script_error(in, *first.script_error, sources);
       if (first.ok()) throw BadInput{in + ": the program passes; there is nothing to minimize"};
-      // The same failure: the same invariant and the same message (its
-      // addresses aside, which move as ops go). An `expect ksize 64` that
-      // failed on a 100-byte kmalloc stays one that fails on 100 bytes.
+
+      // The same failure: the same invariant and the same message shape
+      // (same_shape_key). An `expect ksize 64` that failed on a 100-byte
+      // kmalloc stays one that fails on 100 bytes.
       MinimizeOptions mo;
       mo.same_failure = [](const Violation& a, const Violation& b) {
-        return without_addresses(a.explanation) == without_addresses(b.explanation);
+        return same_shape_key(a) == same_shape_key(b);
       };
       auto m = kmf::minimize(p, mo);
-      std::string kept = "the same message";
+      std::string kept = first.violation->id == Inv::EXPECT
+                             ? "the same message"
+                             : "the same message (addresses and numbers aside)";
       if (!m || m->program.ops.size() == p.ops.size()) {
         // Nothing could go while keeping the message: keep the id only, and say so.
         auto loose = kmf::minimize(p);
@@ -590,7 +601,7 @@ int main(int argc, char** argv) {
           "# minimized by kmemfuzz from " + in + ": still " + std::string(invariant_name(m->id)) + " with " +
           kept + " (" + std::to_string(p.ops.size()) + " -> " + std::to_string(m->program.ops.size()) +
           " ops, " + std::to_string(m->runs) + " runs)\n# failure: " + first_line(message) + "\n";
-      if (without_addresses(message) != without_addresses(was))
+      if (!last.violation || same_shape_key(*last.violation) != same_shape_key(*first.violation))
         header += "# original failure: " + first_line(was) + "\n";
       write_file(out, header + print_kmf(m->program));
       std::cout << "minimized " << in << ": " << p.ops.size() << " -> " << m->program.ops.size()
