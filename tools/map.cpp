@@ -301,6 +301,7 @@ std::string render_svg(const Snapshot& s, const Kernel& k, const std::string& fi
   // Each segment's name and start address go below it; a narrow one (the
   // gap, the end reserve) drops them to a lower line so labels never overlap.
   int narrow = 0;
+  std::string labels;
   auto seg = [&](double x, double w, const char* fill, const std::string& label, const std::string& lo,
                  const std::string& tip) {
     const double dy = w < 120 ? 30.0 * (++narrow) : 0.0;
@@ -309,9 +310,12 @@ std::string render_svg(const Snapshot& s, const Kernel& k, const std::string& fi
     if (dy > 0)
       o += "<line x1=\"" + num(x + 2) + "\" y1=\"" + num(VBAND_Y + VBAND_H) + "\" x2=\"" + num(x + 2) +
            "\" y2=\"" + num(VBAND_Y + VBAND_H + dy + 4) + "\" stroke=\"#999\"/>";
-    o += "<text x=\"" + num(x + 4) + "\" y=\"" + num(VBAND_Y + VBAND_H + 16 + dy) + "\" font-size=\"12\">" +
-         esc(label) + "</text><text x=\"" + num(x + 4) + "\" y=\"" + num(VBAND_Y + VBAND_H + 30 + dy) +
-         "\" font-size=\"11\" fill=\"#555\">" + esc(lo) + "</text></g>\n";
+    o += "</g>\n";
+    // Labels go on top of the page lines (drawn later), with a white halo.
+    labels += "<g paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"4\"><text x=\"" + num(x + 4) +
+              "\" y=\"" + num(VBAND_Y + VBAND_H + 16 + dy) + "\" font-size=\"12\">" + esc(label) +
+              "</text><text x=\"" + num(x + 4) + "\" y=\"" + num(VBAND_Y + VBAND_H + 30 + dy) +
+              "\" font-size=\"11\" fill=\"#555\">" + esc(lo) + "</text></g>\n";
   };
   seg(LEFT, dm_w, "#dbe9f6", i386 ? "direct map (lowmem)" : "direct map (all RAM)",
       "PAGE_OFFSET " + hex(l.page_offset),
@@ -376,6 +380,8 @@ std::string render_svg(const Snapshot& s, const Kernel& k, const std::string& fi
     }
   }
 
+  o += labels;
+
   // ---- the physical grid: runs of same-coloured cells per row.
   o += "<text x=\"" + num(LEFT) + "\" y=\"" + num(GRID_Y - 12) +
        "\" font-size=\"13\">physical frames: " + std::to_string(nframes) + " frames, " +
@@ -407,16 +413,19 @@ std::string render_svg(const Snapshot& s, const Kernel& k, const std::string& fi
   o += "</g>\n";
   o += "<rect x=\"" + num(LEFT) + "\" y=\"" + num(GRID_Y) + "\" width=\"" + num(inner) + "\" height=\"" +
        num(grid_h) + "\" fill=\"none\" stroke=\"#333\"/>\n";
-  // Zone boundaries.
+  // Zone boundaries; zones that start on the same row share one label line.
+  double last_label_y = -1;
   for (std::size_t z = 0; z < zones.count; ++z) {
     const ZoneSpan& zs = zones.zones[z];
     double x = 0, y = 0;
     cell_xy(zs.start_pfn, x, y);
+    const double label_y = y <= last_label_y + 11 ? last_label_y + 11 : y;
+    last_label_y = label_y;
     o += "<g><title>zone " + std::string(zone_name(zs.type)) + ": pfn " + hex(zs.start_pfn) + "-" +
          hex(zs.end_pfn - 1) + "</title><line x1=\"" + num(x - cw / 2) + "\" y1=\"" + num(y - ch / 2) +
          "\" x2=\"" + num(x - cw / 2) + "\" y2=\"" + num(y + ch / 2) +
-         "\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"4\" y=\"" + num(y + 4) + "\" font-size=\"11\">" +
-         std::string(zone_name(zs.type)) + "</text></g>\n";
+         "\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"4\" y=\"" + num(label_y + 4) +
+         "\" font-size=\"11\">" + std::string(zone_name(zs.type)) + "</text></g>\n";
   }
 
   // ---- legend.
