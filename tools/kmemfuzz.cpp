@@ -529,7 +529,18 @@ int main(int argc, char** argv) {
   if (run->parsed() || replay->parsed()) {
     int worst = 0;
     for (const std::string& f : files) {
-      const int code = with_bad_input_guard([&] { return run_one(f, flags, replay->parsed()); });
+      const int code = with_bad_input_guard([&] {
+        if (!flags.json) return run_one(f, flags, replay->parsed());
+        // With --json a file that cannot run is an object too (and the
+        // message also goes to stderr), so stdout stays one object per file.
+        try {
+          return run_one(f, flags, replay->parsed());
+        } catch (const BadInput& e) {
+          std::cout << "{\"file\":" << json_str(f)
+                    << ",\"verdict\":\"bad_input\",\"error\":" << json_str(e.message) << "}\n";
+          throw;
+        }
+      });
       worst = std::max(worst, code);
     }
     return worst;

@@ -31,4 +31,12 @@ PY
 out=$("$k" run --json "$in/long-failing.kmf"); code=$?
 [ "$code" -eq 1 ] || fail "a failing file exits 1, got $code"
 python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["verdict"]=="expect_failed" and o["line"]==200, o' "$out" || exit 1
+out=$("$k" run --json "$in/write-past.kmf" "$in/missing.kmf" 2>/dev/null); code=$?
+[ "$code" -eq 2 ] || fail "bad inputs exit 2, got $code"
+python3 - "$out" <<'PY' || exit 1
+import json, sys
+a, b = (json.loads(l) for l in sys.argv[1].split("\n"))
+assert a["verdict"] == "bad_input" and "write-past.kmf:3:11: write k: length 200" in a["error"], a
+assert b["verdict"] == "bad_input" and b["error"].endswith("missing.kmf: no such file"), b
+PY
 echo "ok: --json is pure JSON, with -v kept"
