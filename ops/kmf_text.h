@@ -29,6 +29,10 @@
 //   object, vfree, iounmap, scribble; kmem_cache_destroy for a destroyed cache).
 // - `free_pages NAME` without order= needs a page binding (alloc_pages or
 //   get_free_pages); freeing other memory through it needs an explicit order.
+// - The kernel's spellings (get_free_page, get_zeroed_page, __get_free_page(s),
+//   alloc_page, kcalloc, kmalloc_array, free_page, __free_page(s)) parse to
+//   the op they mean; vmalloc_32 / vmalloc_user / vmalloc_32_user set
+//   VmallocOp::dma32 / user. A UTF-8 byte-order mark has its own error.
 // - Columns count bytes from 1. Comments may hold any bytes; statements
 //   are printable ASCII.
 //
