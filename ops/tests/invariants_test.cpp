@@ -7,6 +7,7 @@
 
 #include "alloc/fault.h"
 #include "alloc/kernel.h"
+#include "alloc/phys_mem.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 #include "check/kernel_checker.h"
@@ -262,6 +263,30 @@ TEST(Invariants, integrity_fires_for_a_scribble_into_a_written_range_outside_the
     k.write(va + 40000050, junk);
   };
   expect_violation(execute(p, o), Inv::INTEGRITY);
+}
+
+TEST(Invariants, integrity_fires_for_a_scribble_into_the_head_of_a_block_past_the_stamp_budget) {
+  // 64 live order-10 blocks carry 1026 stamp ranges each (65664 > the 65536
+  // budget): the 65th is stamped at head and tail only, and a scribble into
+  // its head is still INTEGRITY when it is freed.
+  std::string text = "machine mem=512M\n";
+  for (int i = 0; i < 65; ++i) text += "p" + std::to_string(i) + " = get_free_pages order=10\n";
+  text += "free_pages p64\n";
+  const Program p = script(text.c_str());
+  ASSERT_TRUE(execute(p).ok());
+  ExecOptions o;
+  o.after_op = [](Kernel& k, std::size_t i) {
+    if (i != 64) return;
+    // The newest block is the highest allocated order-10 head (lowest-first allocation).
+    std::uint64_t head = 0;
+    for (std::uint64_t pfn = 0; pfn < k.mem().nr_frames(); pfn += 1024)
+      if (k.mem().page(pfn).state == PageState::allocated && k.mem().page(pfn).order == 10) head = pfn;
+    const std::byte junk[1]{std::byte{0x42}};
+    k.write(k.layout().va(PhysAddr{head << PAGE_SHIFT}) + 3, junk);
+  };
+  const ExecResult r = execute(p, o);
+  expect_violation(r, Inv::INTEGRITY);
+  EXPECT_EQ(r.violation->op_index, 65u) << "found when p64 itself is freed, not at teardown";
 }
 
 // ---- vmalloc -----------------------------------------------------------------------------

@@ -34,4 +34,13 @@ grep -q 'write-10G.kmf:3:1: this op would take host memory above the budget of 1
 out=$( (ulimit -v $((64 * 1024 * 1024 + 300 * 1024)); "$k" run "$d/vmalloc-60G.kmf") 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "a too-tight ulimit exited $code: $out"
 grep -q 'out of host memory' <<<"$out" || fail "$out"
-echo "ok: vmalloc 60G in $secs s, peak $mib MiB"
+# Every frame of the machine handed out in 4 MiB blocks: stamps stay
+# bounded over the whole program, not only per allocation.
+{ echo "machine mem=64G profile=x86_64"
+  for i in $(seq 1 15000); do echo "p$i = get_free_pages order=10"; done
+  for i in $(seq 1 15000); do echo "free_pages p$i"; done; } > "$d/blocks-60G.kmf"
+out=$("$k" run --stats --max-host-mem 1G "$d/blocks-60G.kmf" 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "15000 order-10 blocks exited $code: $out"
+bmib=$(sed -n 's/.*peak host memory \([0-9]*\) MiB.*/\1/p' <<<"$out")
+[ -n "$bmib" ] && [ "$bmib" -lt 1024 ] || fail "15000 blocks: peak host memory ${bmib:-?} MiB"
+echo "ok: vmalloc 60G in $secs s, peak $mib MiB; 60 GiB of order-10 blocks, peak $bmib MiB"
