@@ -1,7 +1,7 @@
 // fault.h — fault injection after Linux's fault_attr (failslab,
 // fail_page_alloc), deterministic from the machine seed.
 //
-// Evaluation order (KERNEL-FACTS.md): the caller's filters first (min_order,
+// Evaluation order (Linux's fault-injection docs): the caller's filters first (min_order,
 // ignore_gfp_wait, ignore_gfp_highmem, cache filter), then
 //   probability 0 → never; times 0 → never; space left → pass and subtract;
 //   interval > 1 → fail only on every interval-th eligible call;

@@ -122,6 +122,7 @@ PhysMem::PhysMem(std::uint64_t bytes) : bytes_(bytes & PAGE_MASK) {
     dirty_.assign((nr_frames() + 63) / 64, 0);
     return;
   }
+  dirty_.assign((nr_frames() + 63) / 64, 0);
   mem_map_bytes_ = bytes_;
   mem_ = static_cast<std::byte*>(reserve(mem_map_bytes_));
   pages_map_bytes_ = nr_frames() * sizeof(Page);
@@ -160,7 +161,25 @@ PhysMem::~PhysMem() {
   pool().give_back({mem_, pages_});
 }
 
-void PhysMem::zero(PhysAddr pa, std::uint64_t len) { std::memset(writable(pa, len), 0, len); }
+// A frame never written still reads zero (fresh anonymous memory): zeroing
+// it would only make the host back it. So a 60 GiB vzalloc costs the host
+// nothing for its data; only frames written before are cleared.
+void PhysMem::zero(PhysAddr pa, std::uint64_t len) {
+  if (len == 0) return;
+  const std::uint64_t end = pa.value + len;
+  std::uint64_t f = pa.value >> PAGE_SHIFT;
+  const std::uint64_t last = (end - 1) >> PAGE_SHIFT;
+  while (f <= last) {
+    if (dirty_[f >> 6] == 0) {  // a clean word: 64 frames that read zero
+      f = (f | 63) + 1;
+      continue;
+    }
+    const std::uint64_t lo = std::max(pa.value, f << PAGE_SHIFT);
+    const std::uint64_t hi = std::min(end, (f + 1) << PAGE_SHIFT);
+    if ((dirty_[f >> 6] >> (f & 63) & 1) != 0) std::memset(mem_ + lo, 0, hi - lo);
+    ++f;
+  }
+}
 
 void PhysMem::fill(PhysAddr pa, std::uint64_t len, std::byte value) {
   std::memset(writable(pa, len), static_cast<int>(value), len);

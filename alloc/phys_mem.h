@@ -83,7 +83,8 @@ class PhysMem {
   /// Raw frame contents for reading; callers bound-check with contains().
   const std::byte* data(PhysAddr pa) const { return mem_ + pa.value; }
   /// The same bytes for writing [pa, pa + len): marks their frames dirty,
-  /// which is how a pooled mapping knows what to zero for the next machine.
+  /// which is how a pooled mapping knows what to zero for the next machine
+  /// and zero() knows which frames already read zero.
   /// Every write to simulated RAM goes through here, zero() or fill().
   std::byte* writable(PhysAddr pa, std::uint64_t len) {
     mark_dirty(pa, len);
@@ -114,7 +115,7 @@ class PhysMem {
 
  private:
   void mark_dirty(PhysAddr pa, std::uint64_t len) {
-    if (!pooled_ || len == 0) return;
+    if (len == 0) return;
     const std::uint64_t first = pa.value >> PAGE_SHIFT;
     const std::uint64_t last = (pa.value + len - 1) >> PAGE_SHIFT;
     for (std::uint64_t f = first; f <= last; ++f) dirty_[f >> 6] |= std::uint64_t{1} << (f & 63);
@@ -126,7 +127,9 @@ class PhysMem {
   std::size_t mem_map_bytes_ = 0;
   std::size_t pages_map_bytes_ = 0;
   bool pooled_ = false;
-  std::vector<std::uint64_t> dirty_;  ///< a bit per frame written (pooled only)
+  /// A bit per frame ever written: what a pooled mapping must zero for the
+  /// next machine, and what zero() must clear (a clean frame reads zero).
+  std::vector<std::uint64_t> dirty_;
 };
 
 }  // namespace kmf

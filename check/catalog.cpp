@@ -1,4 +1,4 @@
-// catalog.cpp — the catalog table (DESIGN.md's ids and claims).
+// catalog.cpp — the catalog table: ids and claims (`kmemfuzz catalog` prints it).
 #include "check/catalog.h"
 
 #include <array>

@@ -1,6 +1,6 @@
 // kernel_checker.cpp — the Kernel invariants, written independently of the
 // allocator code they check (zone lists and watermark rules are re-derived
-// here from KERNEL-FACTS.md, not called).
+// here from Linux's documented behaviour, not called).
 #include "check/kernel_checker.h"
 
 #include <algorithm>
@@ -22,7 +22,7 @@ Finding finding(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
 
 constexpr std::uint64_t DMA_LIMIT = 16 * MiB;
 
-/// The zone types a request may use, in preference order (KERNEL-FACTS.md).
+/// The zone types a request may use, in preference order (Linux's zone fallback).
 std::vector<ZoneType> eligible_zones(gfp_t gfp) {
   if (gfp & GFP_DMA) return {ZoneType::DMA};
   if (gfp & GFP_HIGHMEM) return {ZoneType::HIGHMEM, ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA};

@@ -11,6 +11,7 @@ packages=(
   libboost-container-dev libbenchmark-dev libcli11-dev
   libmimalloc-dev libjemalloc-dev
   gnuplot-nox zip unzip python3
+  chromium
 )
 
 missing=()

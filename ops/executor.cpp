@@ -11,6 +11,8 @@
 //   4. record successes in the Ledger, stamp them, run the incremental checks.
 #include "ops/executor.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -41,6 +43,41 @@ std::string phys_hex(std::uint64_t v) {
   return buf;
 }
 
+/// Calls fn(first_pfn, count) for each run of consecutive frames.
+template <typename Fn>
+void for_each_run(const std::vector<std::uint64_t>& frames, Fn&& fn) {
+  for (std::size_t i = 0; i < frames.size();) {
+    std::size_t j = i + 1;
+    while (j < frames.size() && frames[j] == frames[j - 1] + 1) ++j;
+    fn(frames[i], j - i);
+    i = j;
+  }
+}
+
+/// The frames behind a vmalloc area's pages, compressed into runs of
+/// consecutive pfns: `pfn 0x9a00-0x9a3f (64), 0x9b00 (1)`. At most
+/// `max_runs` runs are listed; the rest are counted.
+std::string frame_runs(const std::vector<std::uint64_t>& frames, std::size_t max_runs) {
+  std::string out = "pfn";
+  std::size_t runs = 0, i = 0;
+  while (i < frames.size()) {
+    std::size_t j = i + 1;
+    while (j < frames.size() && frames[j] == frames[j - 1] + 1) ++j;
+    if (runs == max_runs) {
+      std::size_t rest = 0;
+      for (std::size_t k = i; k < frames.size(); ++k) rest += k == i || frames[k] != frames[k - 1] + 1;
+      return out + ", ... " + std::to_string(rest) + " more runs";
+    }
+    out += runs ? ", " : " ";
+    out += hex(frames[i]);
+    if (j - i > 1) out += "-" + hex(frames[j - 1]);
+    out += " (" + std::to_string(j - i) + ")";
+    ++runs;
+    i = j;
+  }
+  return out;
+}
+
 Finding fail(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
   return Finding{id, std::move(addrs), std::move(text)};
 }
@@ -60,19 +97,26 @@ class Runner {
       op_index_ = i;
       reports_at_op_start_ = k_.reports().size();
       trace_suffix_.clear();
-      Check c = std::visit([&](const auto& op) { return handle(op); }, prog_.ops[i]);
+      Check c = over_budget(prog_.ops[i]);
+      if (!c) c = std::visit([&](const auto& op) { return handle(op); }, prog_.ops[i]);
       if (opt_.after_op) opt_.after_op(k_, i);
       if (!c) c = accept_debug_reports();
       if (!c && opt_.level == CheckLevel::full) c = chk_.sweep(ledger_);
-      last_op_reports_.assign(k_.reports().begin() + static_cast<std::ptrdiff_t>(reports_at_op_start_),
-                              k_.reports().end());
+      // `expect report KIND` judges the last op that ran on the subject:
+      // expectations and prints do not replace it.
+      if (!std::holds_alternative<ExpectOp>(prog_.ops[i]) && !std::holds_alternative<PrintOp>(prog_.ops[i]))
+        last_op_reports_.assign(k_.reports().begin() + static_cast<std::ptrdiff_t>(reports_at_op_start_),
+                                k_.reports().end());
       if (opt_.trace) result.trace.push_back(op_text(i) + trace_suffix_);
       ++result.ops_run;
       if (c) {
         result.violation = to_violation(*c, i);
+        result.script_error = std::move(script_error_);
         result.printed = std::move(printed_);
+        result.reports.assign(k_.reports().begin(), k_.reports().end());
         return result;
       }
+      if (opt_.observe) opt_.observe(k_, i, ledger_);
     }
     op_index_ = prog_.ops.size();
     k_.set_atomic(false);
@@ -80,6 +124,9 @@ class Runner {
     k_.fail_page_alloc().disable();
     k_.failslab().disable();
     if (opt_.before_teardown) opt_.before_teardown(k_);
+    if (opt_.observe) opt_.observe(k_, prog_.ops.size(), ledger_);
+    result.reports.assign(k_.reports().begin(), k_.reports().end());
+    result.leaks = leaks();
     Check c;
     if (opt_.level != CheckLevel::none) c = chk_.sweep(ledger_);
     if (!c && opt_.teardown) c = teardown();
@@ -105,6 +152,102 @@ class Runner {
 
   Violation to_violation(const Finding& f, std::size_t i) {
     return Violation{f.id, i, i < prog_.ops.size() ? op_text(i) : std::string(), f.addrs, f.explanation};
+  }
+
+  // ---- host memory budget ------------------------------------------------------------
+
+  /// Host bytes an op may add at most: what the executor and the model keep
+  /// per page (frame metadata, a PTE, the area's and the ledger's frame
+  /// lists: about 40 bytes, counted as 48) plus the sampled stamps, or the
+  /// bytes a write makes resident.
+  std::uint64_t host_cost(const Op& op) const {
+    constexpr std::uint64_t STAMPS = (SAMPLED_PAGES + 2) * PAGE_SIZE;
+    if (const auto* v = std::get_if<VmallocOp>(&op))
+      return (page_align_up(v->size) >> PAGE_SHIFT) * 48 + STAMPS;
+    if (const auto* m = std::get_if<MemOp>(&op))
+      return m->verb == MemVerb::write ? page_align_up(m->length) : 0;
+    const auto block = [&](unsigned order) -> std::uint64_t {
+      if (order >= 40) return 0;  // fails: no such block
+      const std::uint64_t stamped =
+          stamped_pages_ > STAMP_PAGE_BUDGET
+              ? 2
+              : std::min<std::uint64_t>(std::uint64_t{1} << order, SAMPLED_PAGES + 2);
+      return (std::uint64_t{16} << order) + stamped * PAGE_SIZE;
+    };
+    if (const auto* p = std::get_if<AllocPagesOp>(&op)) return block(p->order);
+    if (const auto* p = std::get_if<GetFreePagesOp>(&op)) return block(p->order);
+    if (const auto* r = std::get_if<IoremapOp>(&op)) return (page_align_up(r->size) >> PAGE_SHIFT) * 8;
+    return 64 * KiB;
+  }
+
+  static std::uint64_t resident_bytes() {
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    unsigned long long size = 0, resident = 0;
+    const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+    std::fclose(f);
+    return n == 2 ? resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+  }
+
+  /// Stops before an op that would take the process above the budget.
+  /// Large ops are checked each time; small ones every 1024 ops.
+  Check over_budget(const Op& op) {
+    if (opt_.max_host_bytes == 0) return std::nullopt;
+    const std::uint64_t cost = host_cost(op);
+    if (cost < 1 * MiB && (op_index_ & 1023) != 0) return std::nullopt;
+    const std::uint64_t rss = resident_bytes();
+    if (rss + cost <= opt_.max_host_bytes) return std::nullopt;
+    return script_error(
+        0, "this op would take host memory above the budget of " + std::to_string(opt_.max_host_bytes >> 20) +
+               " MiB (" + std::to_string(rss >> 20) + " MiB in use, up to " + std::to_string(cost >> 20) +
+               " MiB more); raise --max-host-mem or shrink the program");
+  }
+
+  /// The script is wrong (not the subject): argument `arg` of the current op.
+  Finding script_error(std::size_t arg, std::string message) {
+    script_error_ = ScriptError{op_index_, arg, message};
+    return fail(Inv::EXPECT, {}, std::move(message));
+  }
+
+  /// What is live after the last op, oldest first (kmemleak's list).
+  std::vector<Leak> leaks() const {
+    std::vector<std::size_t> bound_at(ledger_.size(), 0);
+    for (std::size_t i = 0; i < prog_.ops.size(); ++i)
+      if (const Slot d = op_dst(prog_.ops[i]); d != NO_SLOT) bound_at[static_cast<std::size_t>(d)] = i;
+    std::vector<Leak> out;
+    for (std::size_t s = 0; s < ledger_.size(); ++s) {
+      const Entry& e = ledger_[s];
+      if (!e.live) continue;
+      std::string d;
+      switch (e.kind) {
+        case EntryKind::pages:
+          d = "alloc_pages order " + std::to_string(e.order) + ", pfn " + hex(e.pfn.value);
+          break;
+        case EntryKind::free_pages:
+          d = "get_free_pages order " + std::to_string(e.order) + " at " + hex(e.va.value);
+          break;
+        case EntryKind::kmalloc:
+          d = e.zero_size_ptr ? "kmalloc 0 bytes (ZERO_SIZE_PTR)"
+                              : "kmalloc " + std::to_string(e.size) + " bytes at " + hex(e.va.value) +
+                                    " (ksize " + std::to_string(e.span) + ")";
+          break;
+        case EntryKind::object:
+          d = "kmem_cache_alloc object of " + std::to_string(e.size) + " bytes at " + hex(e.va.value) +
+              " (cache " + prog_.names[static_cast<std::size_t>(e.cache_slot)] + ")";
+          break;
+        case EntryKind::cache: d = "kmem_cache (never destroyed)"; break;
+        case EntryKind::vmalloc:
+          d = "vmalloc " + std::to_string(e.size) + " bytes at " + hex(e.va.value) + " (" +
+              std::to_string(e.frames.size()) + " pages)";
+          break;
+        case EntryKind::ioremap:
+          d = "ioremap " + std::to_string(e.size) + " bytes at " + hex(e.va.value) + " (phys " +
+              hex(e.phys.value) + ")";
+          break;
+      }
+      out.push_back(Leak{bound_at[s], prog_.names[s], std::move(d)});
+    }
+    return out;
   }
 
   Entry& slot(Slot s) { return ledger_[static_cast<std::size_t>(s)]; }
@@ -164,7 +307,20 @@ class Runner {
   // ---- stamps (INTEGRITY) and zero checks (ZERO) ------------------------------------------
 
   /// Byte ranges of an allocation that carry stamps: all of a small one; the
-  /// head, each page's first 64 bytes and the tail of a large one.
+  /// head, each page's first 64 bytes and the tail of a large one. Above
+  /// SAMPLED_PAGES pages (a huge vmalloc or page block) only a bounded,
+  /// deterministic sample of pages carries a stamp: the first and last
+  /// EDGE_PAGES pages and SPREAD_PAGES pages spread evenly between, so host
+  /// memory and time follow what the program touches, not what the area
+  /// spans (a 60 GiB vmalloc stamps 256 pages, not 15 million). Overlaps stay
+  /// exact: NO-OVERLAP compares every frame through the ledger; the sample
+  /// catches scribbles into the area, and verify_stamps also reads back
+  /// every range the program wrote.
+  static constexpr std::uint64_t SAMPLED_PAGES = 1024, EDGE_PAGES = 64, SPREAD_PAGES = 128;
+  /// Stamp ranges (about a 4 KiB host page each: 256 MiB) live allocations
+  /// may carry before new ones are stamped at head and tail only.
+  static constexpr std::uint64_t STAMP_PAGE_BUDGET = 65536;
+
   static std::vector<std::pair<std::uint64_t, std::uint64_t>> stamp_ranges(std::uint64_t size,
                                                                            std::uint64_t va) {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> r;
@@ -174,10 +330,33 @@ class Runner {
       return r;
     }
     r.emplace_back(0, 256);
-    for (std::uint64_t off = PAGE_SIZE - (va & (PAGE_SIZE - 1)); off + 64 <= size; off += PAGE_SIZE)
-      r.emplace_back(off, 64);
+    const std::uint64_t first = PAGE_SIZE - (va & (PAGE_SIZE - 1));  // the first page start after 0
+    const std::uint64_t pages = first + 64 <= size ? (size - 64 - first) / PAGE_SIZE + 1 : 0;
+    auto page = [&](std::uint64_t i) { r.emplace_back(first + i * PAGE_SIZE, 64); };
+    if (pages <= SAMPLED_PAGES) {
+      for (std::uint64_t i = 0; i < pages; ++i) page(i);
+    } else {
+      for (std::uint64_t i = 0; i < EDGE_PAGES; ++i) page(i);
+      const std::uint64_t middle = pages - 2 * EDGE_PAGES;
+      for (std::uint64_t j = 0; j < SPREAD_PAGES; ++j) page(EDGE_PAGES + j * middle / SPREAD_PAGES);
+      for (std::uint64_t i = pages - EDGE_PAGES; i < pages; ++i) page(i);
+    }
     r.emplace_back(size - 64, 64);
     return r;
+  }
+
+  /// The ranges of a large allocation the program wrote that no stamp covers
+  /// are read back too: a write's first and last 64 bytes and the first 64
+  /// bytes of up to 64 pages it touched (bounded for huge writes).
+  static void written_ranges(const Entry& e, std::vector<Entry::Stamp>& out) {
+    for (const Entry::Write& w : e.writes) {
+      if (w.length == 0) continue;
+      out.push_back({w.offset, std::min<std::uint64_t>(w.length, 64), UINT32_MAX});
+      if (w.length > 64) out.push_back({w.offset + w.length - 64, 64, UINT32_MAX});
+      const std::uint64_t step = std::max<std::uint64_t>(PAGE_SIZE, page_align_up(w.length / 64));
+      for (std::uint64_t off = page_align_up(w.offset + 1); off + 64 <= w.offset + w.length; off += step)
+        out.push_back({off, 64, UINT32_MAX});
+    }
   }
 
   bool access(const Entry& e, std::uint64_t off, std::span<std::byte> buf, bool write) {
@@ -226,7 +405,15 @@ class Runner {
       e.writes.push_back({from, e.size - from, 0});
       return;
     }
-    for (auto [off, len] : stamp_ranges(e.size, e.va.value)) {
+    auto ranges = stamp_ranges(e.size, e.va.value);
+    // Host memory stays bounded over the whole program too: while live
+    // allocations carry more than STAMP_PAGE_BUDGET stamp ranges (about a
+    // host page each), new ones are stamped at their head and tail only
+    // (overlaps stay exact through the ledger; a scribble into the head or
+    // tail is still seen). Small machines never get there.
+    if (stamped_pages_ > STAMP_PAGE_BUDGET && ranges.size() > 2) ranges = {ranges.front(), ranges.back()};
+    stamped_pages_ += ranges.size();
+    for (auto [off, len] : ranges) {
       if (off + len <= from) continue;
       if (off < from) {
         len -= from - off;
@@ -247,17 +434,26 @@ class Runner {
     // the program's writes over it in order; `defined_` marks the bytes that
     // have an expected value) and compare in bulk: O(bytes + writes) per segment.
     const bool sampled = e.stamps.empty();
-    if (sampled) {
-      ranges_.clear();
+    ranges_.clear();
+    if (sampled)
       for (auto [off, len] : stamp_ranges(e.size, e.va.value)) ranges_.push_back({off, len, UINT32_MAX});
-    }
-    for (const Entry::Stamp& seg : sampled ? ranges_ : e.stamps) {
+    else
+      ranges_ = e.stamps;
+    const std::size_t stamped = ranges_.size();
+    if (e.size > SAMPLED_PAGES * PAGE_SIZE) written_ranges(e, ranges_);
+    for (std::size_t i = 0; i < ranges_.size(); ++i) {
+      const Entry::Stamp seg = ranges_[i];
       const std::uint64_t off = seg.offset, len = seg.length;
       buf_.resize(len);
       if (!access(e, off, buf_, false))
         return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
-      // A segment carries one stamp (none for a sample of zeroed memory).
-      expect(sampled ? std::span<const Entry::Stamp>{} : std::span(&seg, 1), e.writes, off, len);
+      // A stamped segment carries one stamp (none for a sample of zeroed
+      // memory); a written range may overlap any stamp.
+      if (i >= stamped)
+        expect(sampled ? std::span<const Entry::Stamp>{} : std::span<const Entry::Stamp>(e.stamps), e.writes,
+               off, len);
+      else
+        expect(sampled ? std::span<const Entry::Stamp>{} : std::span(&seg, 1), e.writes, off, len);
       if (const auto i = first_unexpected(buf_))
         return fail(Inv::INTEGRITY, {e.va.value + off + *i},
                     "byte " + std::to_string(off + *i) + " of " + name(s) + " (" +
@@ -300,7 +496,11 @@ class Runner {
         break;
       }
       case EntryKind::vmalloc:
-        for (std::uint64_t pfn : e.frames) ledger_.add_phys(pfn << PAGE_SHIFT, (pfn + 1) << PAGE_SHIFT, s);
+        // One range per run of consecutive frames: a huge area costs its
+        // runs, not its pages.
+        for_each_run(e.frames, [&](std::uint64_t pfn, std::uint64_t n) {
+          ledger_.add_phys(pfn << PAGE_SHIFT, (pfn + n) << PAGE_SHIFT, s);
+        });
         ledger_.add_virt(e.va.value, e.va.value + e.span, s);
         break;
       case EntryKind::ioremap:
@@ -312,13 +512,15 @@ class Runner {
 
   void unindex(Slot s) {
     Entry& e = slot(s);
+    stamped_pages_ -= std::min<std::uint64_t>(stamped_pages_, e.stamps.size());
     switch (e.kind) {
       case EntryKind::pages:
       case EntryKind::free_pages: ledger_.remove_phys(e.pfn.value << PAGE_SHIFT, s); break;
       case EntryKind::kmalloc:
       case EntryKind::object: ledger_.remove_phys(k_.layout().pa(e.va).value, s); break;
       case EntryKind::vmalloc:
-        for (std::uint64_t pfn : e.frames) ledger_.remove_phys(pfn << PAGE_SHIFT, s);
+        for_each_run(e.frames,
+                     [&](std::uint64_t pfn, std::uint64_t) { ledger_.remove_phys(pfn << PAGE_SHIFT, s); });
         ledger_.remove_virt(e.va.value, s);
         break;
       case EntryKind::ioremap: ledger_.remove_virt(e.va.value & PAGE_MASK, s); break;
@@ -372,7 +574,8 @@ class Runner {
         trace_suffix_ += ")";
         break;
       case EntryKind::vmalloc:
-        trace_suffix_ = " -> " + hex(e.va.value) + " (" + std::to_string(e.frames.size()) + " pages)";
+        trace_suffix_ = " -> " + hex(e.va.value) + " (" + std::to_string(e.frames.size()) + " pages; " +
+                        frame_runs(e.frames, 8) + ")";
         break;
       case EntryKind::ioremap:
         trace_suffix_ = " -> " + hex(e.va.value) + " (phys " + hex(e.phys.value) + ")";
@@ -824,7 +1027,17 @@ class Runner {
   Check handle(const VmallocOp& op) {
     const Fingerprint before = chk_.fingerprint();
     const std::uint64_t f0 = faults();
-    const VirtAddr va = op.zeroed ? k_.vzalloc(op.size) : k_.vmalloc(op.size);
+    VirtAddr va{0};
+    if (op.dma32) {
+      // vmalloc_32: frames a 32-bit device can address. x86_64 asks for
+      // ZONE_DMA32; i386's vmalloc frames are below 4 GiB already (above it
+      // a PTE without PAE cannot map them, so vmalloc stays in lowmem).
+      const gfp_t g = (k_.layout().profile == Profile::x86_64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL) |
+                      (op.zeroed ? GFP_ZERO : 0);
+      va = k_.vmalloc_node_range(op.size, PAGE_SIZE, g, VM_NONE);
+    } else {
+      va = op.zeroed ? k_.vzalloc(op.size) : k_.vmalloc(op.size);
+    }
     if (atomic_) {
       if (va) return fail(Inv::MISUSE, {va.value}, "vmalloc in atomic context succeeded");
       return misuse(before, {ReportKind::sleep_in_atomic}, "vmalloc in atomic context");
@@ -845,6 +1058,10 @@ class Runner {
         return fail(Inv::V_CONTIG, {va.value + off},
                     "page at offset " + std::to_string(off) + " of " + name(op.dst) + " is not mapped");
       e.frames.push_back(t->value >> PAGE_SHIFT);
+      if (op.dma32 && t->value + PAGE_SIZE > 4 * GiB)
+        return fail(Inv::B_ZONE, {va.value + off, t->value},
+                    "page at offset " + std::to_string(off) + " of vmalloc_32 area " + name(op.dst) +
+                        " is at phys " + hex(t->value) + ", above the 32-bit limit 0x100000000");
     }
     return admit(op.dst);
   }
@@ -932,30 +1149,48 @@ class Runner {
     Entry& e = slot(op.src);
     if (!e.bound || e.kind == EntryKind::cache) return skip("nothing to access");
     if (e.kind == EntryKind::ioremap && op.verb != MemVerb::check) return skip("device memory");
-    const std::uint64_t len = std::min<std::uint64_t>(op.length, 1 * MiB);
-    buf_.assign(len, std::byte{op.byte});
+    const std::uint64_t len = op.length;
+    // A write or check outside the object is a mistake in the script (a
+    // misuse write is `scribble`): argument 2 is the offset, 3 the length.
+    const auto outside = [&](const char* verb) -> std::optional<Finding> {
+      const std::string what = std::string(verb) + " " + name(op.src) + ": ";
+      const std::string usable = std::to_string(e.span) + " usable bytes";
+      if (op.offset > e.span)
+        return script_error(2, what + "offset " + std::to_string(op.offset) + " is beyond its " + usable +
+                                   (op.verb == MemVerb::write ? " (scribble writes outside an object)" : ""));
+      if (len > e.span - op.offset)
+        return script_error(3, what + "length " + std::to_string(len) + " at offset " +
+                                   std::to_string(op.offset) + " runs " +
+                                   std::to_string(len - (e.span - op.offset)) + " bytes past its " + usable +
+                                   (op.verb == MemVerb::write ? " (scribble writes outside an object)" : ""));
+      return std::nullopt;
+    };
+    // Long ranges go in 1 MiB chunks: host memory stays bounded.
+    constexpr std::uint64_t CHUNK = 1 * MiB;
     switch (op.verb) {
       case MemVerb::write: {
         if (!e.live) return skip("freed");
-        if (op.offset > e.span || len > e.span - op.offset)
-          return fail(Inv::EXPECT, {e.va.value},
-                      "write " + name(op.src) + " " + std::to_string(op.offset) + " " + std::to_string(len) +
-                          " runs past its " + std::to_string(e.span) +
-                          " usable bytes (use scribble for that)");
-        if (!access(e, op.offset, buf_, true)) return no_report();
+        if (auto c = outside("write")) return c;
+        for (std::uint64_t done = 0; done < len; done += CHUNK) {
+          buf_.assign(std::min(CHUNK, len - done), std::byte{op.byte});
+          if (!access(e, op.offset + done, buf_, true)) return no_report();
+        }
         e.writes.push_back({op.offset, len, op.byte});
         return no_report();
       }
       case MemVerb::check: {
         if (!e.live) return skip("freed");
-        if (op.offset > e.span || len > e.span - op.offset)
-          return fail(Inv::EXPECT, {e.va.value}, "check " + name(op.src) + " runs past its usable bytes");
-        if (!access(e, op.offset, buf_, false)) return no_report();
-        for (std::uint64_t i = 0; i < len; ++i)
-          if (std::to_integer<std::uint8_t>(buf_[i]) != op.byte)
-            return fail(Inv::EXPECT, {e.va.value + op.offset + i},
-                        "check " + name(op.src) + ": byte " + std::to_string(op.offset + i) + " reads " +
-                            hex(std::to_integer<std::uint8_t>(buf_[i])) + ", expected " + hex(op.byte));
+        if (auto c = outside("check")) return c;
+        for (std::uint64_t done = 0; done < len; done += CHUNK) {
+          buf_.resize(std::min(CHUNK, len - done));
+          if (!access(e, op.offset + done, buf_, false)) return no_report();
+          for (std::uint64_t i = 0; i < buf_.size(); ++i)
+            if (std::to_integer<std::uint8_t>(buf_[i]) != op.byte)
+              return fail(Inv::EXPECT, {e.va.value + op.offset + done + i},
+                          "check " + name(op.src) + ": byte " + std::to_string(op.offset + done + i) +
+                              " reads " + hex(std::to_integer<std::uint8_t>(buf_[i])) + ", expected " +
+                              hex(op.byte));
+        }
         return no_report();
       }
       case MemVerb::scribble: {
@@ -1085,13 +1320,36 @@ class Runner {
         std::uint64_t lo = 0, hi = 0;
         phys_range(lo, hi);
         switch (op.kind) {
+          // A failing region test names the range it compared against.
           case ExpectKind::in_direct_map:
-            holds = e.kind == EntryKind::pages ? l.is_lowmem(PhysAddr{lo}) : l.in_direct_map(e.va);
+            if (e.kind == EntryKind::pages) {
+              holds = l.is_lowmem(PhysAddr{lo});
+              got = name(op.src) + " is at phys " + hex(lo) + "; the direct map covers phys [0x0, " +
+                    hex(l.lowmem_bytes) + ")";
+            } else {
+              holds = l.in_direct_map(e.va);
+              got += "; the direct map is [" + hex(l.page_offset) + ", " + hex(l.high_memory) + ")";
+            }
             break;
-          case ExpectKind::in_vmalloc: holds = e.kind != EntryKind::pages && l.in_vmalloc(e.va); break;
-          case ExpectKind::in_dma: holds = hi <= 16 * MiB; break;
-          case ExpectKind::in_lowmem: holds = hi <= l.lowmem_bytes; break;
-          case ExpectKind::in_highmem: holds = lo >= l.lowmem_bytes; break;
+          case ExpectKind::in_vmalloc:
+            holds = e.kind != EntryKind::pages && l.in_vmalloc(e.va);
+            got += "; the vmalloc window is [" + hex(l.vmalloc_start) + ", " + hex(l.vmalloc_end) + ")";
+            break;
+          case ExpectKind::in_dma:
+            holds = hi <= 16 * MiB;
+            got = name(op.src) + " spans phys [" + hex(lo) + ", " + hex(hi) + "); ZONE_DMA is phys [0x0, " +
+                  hex(16 * MiB) + ")";
+            break;
+          case ExpectKind::in_lowmem:
+            holds = hi <= l.lowmem_bytes;
+            got = name(op.src) + " spans phys [" + hex(lo) + ", " + hex(hi) + "); lowmem is phys [0x0, " +
+                  hex(l.lowmem_bytes) + ")";
+            break;
+          case ExpectKind::in_highmem:
+            holds = lo >= l.lowmem_bytes;
+            got = name(op.src) + " spans phys [" + hex(lo) + ", " + hex(hi) + "); highmem is phys [" +
+                  hex(l.lowmem_bytes) + ", " + hex(l.max_pfn << PAGE_SHIFT) + ")";
+            break;
           case ExpectKind::phys_contiguous: {
             holds = true;
             if (e.kind == EntryKind::vmalloc) {
@@ -1111,7 +1369,10 @@ class Runner {
             holds = e.span == op.value;
             got = name(op.src) + " has ksize " + std::to_string(e.span);
             break;
-          case ExpectKind::in_range: holds = addr >= op.value && addr < op.value2; break;
+          case ExpectKind::in_range:
+            holds = addr >= op.value && addr < op.value2;
+            got += "; the range is [" + hex(op.value) + ", " + hex(op.value2) + ")";
+            break;
           default: break;
         }
       }
@@ -1136,6 +1397,8 @@ class Runner {
           s += " pfn " + hex(e.pfn.value);
         else
           s += " " + hex(e.va.value) + " size " + std::to_string(e.size);
+        if (e.bound && e.kind == EntryKind::vmalloc)
+          s += " pages " + std::to_string(e.frames.size()) + " " + frame_runs(e.frames, 64);
         if (e.bound && !e.live) s += " (freed)";
         printed_.push_back(s + "\n");
         break;
@@ -1201,6 +1464,8 @@ class Runner {
   std::vector<std::byte> want_;        ///< verify_stamps: what a segment must read
   std::vector<std::uint8_t> defined_;  ///< verify_stamps: which of want_ is defined
   std::vector<Entry::Stamp> ranges_;   ///< verify_stamps: sample ranges of zeroed memory
+  std::optional<ScriptError> script_error_;
+  std::uint64_t stamped_pages_ = 0;  ///< stamp ranges of live allocations (about one host page each)
   std::string trace_suffix_;
   std::size_t op_index_ = 0;
   std::size_t reports_at_op_start_ = 0;

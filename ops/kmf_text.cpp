@@ -172,6 +172,12 @@ bool is_identifier(std::string_view s) {
   return true;
 }
 
+std::string_view vmalloc_verb(const VmallocOp& o) {
+  if (o.user) return o.dma32 ? "vmalloc_32_user" : "vmalloc_user";
+  if (o.dma32) return "vmalloc_32";
+  return o.zeroed ? "vzalloc" : "vmalloc";
+}
+
 std::string_view binder_name(const Op& op) {
   return std::visit(
       [](const auto& o) -> std::string_view {
@@ -189,7 +195,7 @@ std::string_view binder_name(const Op& op) {
         else if constexpr (std::is_same_v<T, CacheAllocOp>)
           return "kmem_cache_alloc";
         else if constexpr (std::is_same_v<T, VmallocOp>)
-          return o.zeroed ? "vzalloc" : "vmalloc";
+          return vmalloc_verb(o);
         else if constexpr (std::is_same_v<T, IoremapOp>)
           return "ioremap";
         else
@@ -217,12 +223,16 @@ Slot freeable_slot(const Op& op) {
       op);
 }
 
-constexpr std::array<std::string_view, 8> BINDING_VERBS{
-    "get_free_pages", "alloc_pages", "kmalloc", "kzalloc", "krealloc", "vmalloc", "vzalloc", "ioremap"};
-constexpr std::array<std::string_view, 15> PLAIN_VERBS{
-    "machine", "write",   "check", "scribble",           "atomic",
-    "fail",    "expect",  "kfree", "free_pages",         "kmem_cache_free",
-    "vfree",   "iounmap", "print", "kmem_cache_destroy", "kmem_cache_shrink"};
+constexpr std::array<std::string_view, 20> BINDING_VERBS{
+    "get_free_pages",   "alloc_pages",     "kmalloc",         "kzalloc",           "krealloc",
+    "vmalloc",          "vzalloc",         "ioremap",         "get_free_page",     "__get_free_page",
+    "__get_free_pages", "get_zeroed_page", "alloc_page",      "kcalloc",           "kmalloc_array",
+    "vmalloc_32",       "vmalloc_user",    "vmalloc_32_user", "kmem_cache_create", "kmem_cache_alloc"};
+constexpr std::array<std::string_view, 18> PLAIN_VERBS{
+    "machine",   "write",       "check",       "scribble",           "atomic",
+    "fail",      "expect",      "kfree",       "free_pages",         "kmem_cache_free",
+    "vfree",     "iounmap",     "print",       "kmem_cache_destroy", "kmem_cache_shrink",
+    "free_page", "__free_page", "__free_pages"};
 
 template <std::size_t N>
 bool one_of(std::string_view s, const std::array<std::string_view, N>& words) {
@@ -253,8 +263,13 @@ class Parser {
  public:
   Parser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
 
-  ParseResult run() {
+  ParseResult run(std::vector<OpSource>* sources) {
+    sources_ = sources;
     std::size_t pos = 0;
+    if (text_.starts_with("\xef\xbb\xbf"))
+      return KmfError{std::string(file_), 1, 1,
+                      "the file starts with a UTF-8 byte-order mark (bytes ef bb bf); scripts are ASCII: "
+                      "save it without the BOM"};
     try {
       while (true) {
         const std::size_t nl = text_.find('\n', pos);
@@ -484,6 +499,12 @@ class Parser {
   void add(Op op, std::string_view name = {}) {
     const std::string_view binder = binder_name(op);
     prog_.add(std::move(op), std::string(name));
+    if (sources_) {
+      OpSource src{line_, {}};
+      const std::size_t first = toks_.size() >= 2 && toks_[1].text == "=" ? 2 : 0;
+      for (std::size_t i = first; i < toks_.size(); ++i) src.columns.push_back(toks_[i].col);
+      sources_->push_back(std::move(src));
+    }
     const Op& added = prog_.ops.back();
     slots_.apply(added);
     if (!name.empty()) {
@@ -525,8 +546,10 @@ class Parser {
       expect();
     else if (verb == "kfree")
       kfree();
-    else if (verb == "free_pages")
-      free_pages();
+    else if (verb == "free_pages" || verb == "__free_pages")
+      free_pages(verb);
+    else if (verb == "free_page" || verb == "__free_page")
+      free_page();
     else if (verb == "kmem_cache_free")
       cache_free();
     else if (verb == "kmem_cache_destroy")
@@ -539,7 +562,7 @@ class Parser {
       iounmap();
     else if (verb == "print")
       print();
-    else if (one_of(verb, BINDING_VERBS) || verb == "kmem_cache_create" || verb == "kmem_cache_alloc")
+    else if (one_of(verb, BINDING_VERBS))
       fail(first.col, quote(verb) + " binds a result: write 'NAME = " + std::string(verb) + " ...'");
     else if (verb.find('=') != NPOS && verb.find('=') > 0 && is_identifier(verb.substr(0, verb.find('='))))
       fail(first.col, "unknown operation " + quote(verb) + " (a binding is 'NAME = OP ...', with spaces)");
@@ -586,7 +609,14 @@ class Parser {
     const Token& op = toks_[2];
     const std::string_view verb = op.text;
     next_ = 3;
-    if (verb == "get_free_pages" || verb == "alloc_pages") {
+    // The kernel's spellings become the op they mean (printed canonically):
+    // get_free_page and get_zeroed_page are zeroed order-0 get_free_pages
+    // (get_free_page was get_zeroed_page's old name), __get_free_page(s)
+    // are get_free_page(s), alloc_page is alloc_pages order=0; kcalloc and
+    // kmalloc_array multiply with overflow saturating, as the kernel returns
+    // NULL for a product that does not fit (the saturated size is above
+    // every kmalloc limit, so it returns NULL too).
+    if (verb == "get_free_pages" || verb == "alloc_pages" || verb == "__get_free_pages") {
       const KeyValues kv = keys(verb, {"order", "gfp"});
       const auto order = static_cast<unsigned>(number(required(kv[0], "order"), "order", MAX_SCRIPT_ORDER));
       const gfp_t g = gfp(kv[1]);
@@ -594,19 +624,38 @@ class Parser {
         add(AllocPagesOp{NO_SLOT, order, g}, name.text);
       else
         add(GetFreePagesOp{NO_SLOT, order, g}, name.text);
+    } else if (verb == "get_free_page" || verb == "__get_free_page" || verb == "get_zeroed_page" ||
+               verb == "alloc_page") {
+      const KeyValues kv = keys(verb, {"gfp"});
+      gfp_t g = gfp(kv[0]);
+      if (verb == "get_free_page" || verb == "get_zeroed_page") g |= GFP_ZERO;
+      if (verb == "alloc_page")
+        add(AllocPagesOp{NO_SLOT, 0, g}, name.text);
+      else
+        add(GetFreePagesOp{NO_SLOT, 0, g}, name.text);
     } else if (verb == "kmalloc" || verb == "kzalloc") {
       const std::uint64_t size = number(positional("size"), "size");
       const KeyValues kv = keys(verb, {"gfp"});
       add(KmallocOp{NO_SLOT, size, gfp(kv[0]), verb == "kzalloc"}, name.text);
+    } else if (verb == "kcalloc" || verb == "kmalloc_array") {
+      const std::uint64_t n = number(positional("element count"), "element count");
+      const std::uint64_t each = number(positional("element size"), "element size");
+      const KeyValues kv = keys(verb, {"gfp"});
+      std::uint64_t size = 0;
+      if (__builtin_mul_overflow(n, each, &size)) size = U64_MAX;
+      add(KmallocOp{NO_SLOT, size, gfp(kv[0]), verb == "kcalloc"}, name.text);
     } else if (verb == "krealloc") {
       const Slot src = use(positional("name"), Need::kmalloc, false);
       const std::uint64_t size = number(positional("size"), "size");
       const KeyValues kv = keys(verb, {"gfp"});
       add(KreallocOp{NO_SLOT, src, size, gfp(kv[0])}, name.text);
-    } else if (verb == "vmalloc" || verb == "vzalloc") {
+    } else if (verb == "vmalloc" || verb == "vzalloc" || verb == "vmalloc_32" || verb == "vmalloc_user" ||
+               verb == "vmalloc_32_user") {
       const std::uint64_t size = number(positional("size"), "size");
       done();
-      add(VmallocOp{NO_SLOT, size, verb == "vzalloc"}, name.text);
+      const bool user = verb.ends_with("_user");
+      add(VmallocOp{NO_SLOT, size, verb == "vzalloc" || user, verb.starts_with("vmalloc_32"), user},
+          name.text);
     } else if (verb == "kmem_cache_create") {
       const KeyValues kv = keys(verb, {"name", "size", "align", "flags"});
       const Token& cache_name = required(kv[0], "name");
@@ -774,12 +823,21 @@ class Parser {
     add(KfreeOp{s, off});
   }
 
-  void free_pages() {
+  /// free_page NAME / __free_page NAME: free_pages NAME order=0.
+  void free_page() {
     const Token& t = positional("name");
     const Slot s = use(t, Need::memory, true);
-    const KeyValues kv = keys("free_pages", {"order"});
+    done();
+    add(FreePagesOp{s, 0u});
+  }
+
+  void free_pages(std::string_view verb) {
+    const Token& t = positional("name");
+    const Slot s = use(t, Need::memory, true);
+    const KeyValues kv = keys(verb, {"order"});
     std::optional<unsigned> order;
     if (kv[0]) order = static_cast<unsigned>(number(kv[0]->value, "order", MAX_SCRIPT_ORDER));
+    if (!order && verb == "__free_pages") fail(end_col(), "missing key 'order' (__free_pages NAME order=K)");
     const SlotKind k = slots_[s].kind;
     if (!order && k != SlotKind::pages_pfn && k != SlotKind::pages_va)
       fail(t.col, "free_pages of " + quote(t.text) + " needs order= (" + bound_by(s) + ")");
@@ -835,6 +893,7 @@ class Parser {
   SlotTracker slots_;
   std::unordered_map<std::string_view, Slot> names_;
   std::vector<Note> notes_;
+  std::vector<OpSource>* sources_ = nullptr;
 };
 
 // ---- printing ----------------------------------------------------------------------------
@@ -937,7 +996,8 @@ class Printer {
     name(o.cache);
   }
   void operator()(const VmallocOp& o) {
-    bind(o.dst, o.zeroed ? "vzalloc " : "vmalloc ");
+    bind(o.dst, vmalloc_verb(o));
+    out_ += ' ';
     append_size(out_, o.size);
   }
   void operator()(const VfreeOp& o) {
@@ -1053,8 +1113,9 @@ std::string KmfError::to_string() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
-ParseResult parse_kmf(std::string_view text, std::string_view filename) {
-  return Parser(text, filename).run();
+ParseResult parse_kmf(std::string_view text, std::string_view filename, std::vector<OpSource>* sources) {
+  if (sources) sources->clear();
+  return Parser(text, filename).run(sources);
 }
 
 std::string print_op(const Op& op, std::span<const std::string> names) {
@@ -1107,8 +1168,6 @@ std::vector<std::string> kmf_keywords() {
                                  "G",       "+",  "-1", "i386", "x86_64", "2.6.18", "modern"};
   for (auto v : BINDING_VERBS) words.emplace_back(v);
   for (auto v : PLAIN_VERBS) words.emplace_back(v);
-  words.emplace_back("kmem_cache_create");
-  words.emplace_back("kmem_cache_alloc");
   for (auto k : {"mem=", "profile=", "kmalloc=", "seed=", "slab_debug=", "order=", "gfp=", "name=", "size=",
                  "align=", "flags=", "probability=", "interval=", "times=", "space=", "min_order=",
                  "ignore_gfp_wait=", "ignore_gfp_highmem="})

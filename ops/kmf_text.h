@@ -7,7 +7,7 @@
 // or an error out, in time linear in the input), and `parse(print(p)) == p`
 // for every Program the parser or the binary decoder produces.
 //
-// Grammar decisions beyond DESIGN.md's example (ops/README.md lists them too):
+// Grammar decisions (docs/LANGUAGE.md gives the whole grammar):
 // - An empty file (or one of only comments) is the empty program on the
 //   default machine. `machine …` is optional, must be the first statement,
 //   and every key in it is optional (defaults: MachineConfig{}).
@@ -29,6 +29,10 @@
 //   object, vfree, iounmap, scribble; kmem_cache_destroy for a destroyed cache).
 // - `free_pages NAME` without order= needs a page binding (alloc_pages or
 //   get_free_pages); freeing other memory through it needs an explicit order.
+// - The kernel's spellings (get_free_page, get_zeroed_page, __get_free_page(s),
+//   alloc_page, kcalloc, kmalloc_array, free_page, __free_page(s)) parse to
+//   the op they mean; vmalloc_32 / vmalloc_user / vmalloc_32_user set
+//   VmallocOp::dma32 / user. A UTF-8 byte-order mark has its own error.
 // - Columns count bytes from 1. Comments may hold any bytes; statements
 //   are printable ASCII.
 //
@@ -79,8 +83,18 @@ class ParseResult {
   std::variant<Program, KmfError> value_;
 };
 
-/// Parses a whole script. `filename` only labels errors.
-ParseResult parse_kmf(std::string_view text, std::string_view filename = "<input>");
+/// Where an op came from in a script: its line and the column of each of
+/// its statement's tokens (tokens after `NAME =` for a binding; index 0 is
+/// the operation's name), so run-time script errors can point at an argument.
+struct OpSource {
+  std::size_t line = 0;
+  std::vector<std::size_t> columns;
+};
+
+/// Parses a whole script. `filename` only labels errors. With `sources`,
+/// also fills one OpSource per op of the program.
+ParseResult parse_kmf(std::string_view text, std::string_view filename = "<input>",
+                      std::vector<OpSource>* sources = nullptr);
 
 /// The canonical script: the machine line, then one line per op, each ending in '\n'.
 std::string print_kmf(const Program& program);

@@ -99,7 +99,8 @@ std::optional<MinimizeResult> minimize(const Program& p, const MinimizeOptions& 
     if (best.runs >= options.max_runs) return false;
     ++best.runs;
     const ExecResult r = execute(cand, options.exec);
-    return !r.ok() && r.violation->id == id;
+    if (r.ok() || r.violation->id != id) return false;
+    return !options.same_failure || options.same_failure(*first.violation, *r.violation);
   };
 
   // Ops after the failing one never matter.

@@ -21,6 +21,9 @@ Program subprogram(const Program& p, const std::vector<std::size_t>& keep);
 struct MinimizeOptions {
   ExecOptions exec = {};
   std::size_t max_runs = 20000;  ///< bound on executions
+  /// Whether a candidate's violation is still "the same failure" as the
+  /// original's. Default (empty): the same invariant id.
+  std::function<bool(const Violation& original, const Violation& candidate)> same_failure = {};
 };
 
 struct MinimizeResult {

@@ -102,6 +102,10 @@ struct VmallocOp {  ///< v0 = vmalloc 1000000   (vzalloc when zeroed)
   Slot dst;
   std::uint64_t size;
   bool zeroed;
+  /// vmalloc_32: every frame 32-bit addressable (below 4 GiB physical).
+  bool dma32 = false;
+  /// vmalloc_user / vmalloc_32_user: zeroed (always with `zeroed`), for mapping to user space.
+  bool user = false;
   friend bool operator==(const VmallocOp&, const VmallocOp&) = default;
 };
 struct VfreeOp {  ///< vfree v0 | vfree v0+4096 (not an area start: misuse)

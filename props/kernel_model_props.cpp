@@ -27,7 +27,7 @@ struct Model {
   std::vector<unsigned> pages;          // orders
   std::uint64_t bytes = 0;
   std::uint64_t limit() const { return profile == KmallocProfile::linux_2_6_18 ? 128 * KiB : 4 * MiB; }
-  /// The size class, from KERNEL-FACTS.md's tables.
+  /// The size class, from the kernel's kmalloc tables (README: slab layer).
   std::uint64_t size_class(std::uint64_t n) const {
     const std::vector<std::uint64_t> small = profile == KmallocProfile::linux_2_6_18
                                                  ? std::vector<std::uint64_t>{32, 64, 128, 192}

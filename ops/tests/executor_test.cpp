@@ -9,6 +9,7 @@
 #include "alloc/tests/test_util.h"
 #include "check/violation.h"
 #include "ops/binary_codec.h"
+#include "ops/kmf_text.h"
 #include "ops/tests/ops_test_util.h"
 
 namespace kmf {
@@ -115,6 +116,57 @@ TEST(Executor, a_failing_expectation_is_an_expect_violation_at_its_op) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.violation->id, Inv::EXPECT);
   EXPECT_EQ(r.violation->op_index, 1u);
+}
+
+Program parse_or_die(const char* text) {
+  ParseResult r = parse_kmf(text, "t.kmf");
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().to_string());
+  return r.ok() ? std::move(r).program() : Program{};
+}
+
+TEST(Executor, expect_report_judges_the_last_op_that_ran_on_the_subject) {
+  // Expectations and prints in between do not replace "the last op".
+  const ExecResult ok =
+      execute(parse_or_die("c = kmem_cache_create name=big size=200000000\nexpect c null\nprint "
+                           "buddyinfo\nexpect report oversized\n"
+                           "expect report oversized\n"));
+  EXPECT_TRUE(ok.ok()) << (ok.ok() ? "" : format_violation(*ok.violation));
+  const ExecResult bad = execute(parse_or_die("k = kmalloc 100\nexpect k ok\nexpect report oversized\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.violation->explanation.find("the last op produced no report"), std::string::npos);
+}
+
+TEST(Executor, a_write_outside_its_object_is_a_script_error_naming_the_argument) {
+  const ExecResult r = execute(parse_or_die("k = kmalloc 100\nwrite k 0 200 0x11\n"));
+  ASSERT_TRUE(r.script_error.has_value());
+  EXPECT_EQ(r.script_error->op_index, 1u);
+  EXPECT_EQ(r.script_error->arg, 3u);  // the length
+  EXPECT_EQ(
+      r.script_error->message,
+      "write k: length 200 at offset 0 runs 72 bytes past its 128 usable bytes (scribble writes outside an "
+      "object)");
+  ASSERT_TRUE(r.violation.has_value());  // every caller stops
+}
+
+TEST(Executor, leaks_list_what_the_program_left_live) {
+  const ExecResult r = execute(
+      parse_or_die("k = kmalloc 100\nv = vmalloc 9000\nkfree k\nc = kmem_cache_create name=x size=64\n"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.leaks.size(), 2u);
+  EXPECT_EQ(r.leaks[0].name, "v");
+  EXPECT_EQ(r.leaks[0].op_index, 1u);
+  EXPECT_EQ(r.leaks[1].description, "kmem_cache (never destroyed)");
+}
+
+TEST(Executor, a_host_memory_budget_stops_before_the_op_that_would_exceed_it) {
+  ExecOptions o;
+  o.max_host_bytes = 64 * MiB;  // below what a 4 GiB vmalloc's bookkeeping needs
+  const ExecResult r =
+      execute(parse_or_die("machine mem=8G profile=x86_64\nk = kmalloc 100\nv = vmalloc 4G\n"), o);
+  ASSERT_TRUE(r.script_error.has_value());
+  EXPECT_EQ(r.script_error->op_index, 1u);
+  EXPECT_NE(r.script_error->message.find("above the budget of 64 MiB"), std::string::npos)
+      << r.script_error->message;
 }
 
 TEST(Executor, documents_page_facts_hold) {

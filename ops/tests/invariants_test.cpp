@@ -7,6 +7,7 @@
 
 #include "alloc/fault.h"
 #include "alloc/kernel.h"
+#include "alloc/phys_mem.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
 #include "check/kernel_checker.h"
@@ -229,6 +230,63 @@ TEST(Invariants, integrity_fires_when_one_block_is_handed_out_twice) {
   expect_violation(execute(p, o), Inv::INTEGRITY);
   o.level = CheckLevel::incremental;  // with checks on, the overlap is seen first
   expect_violation(execute(p, o), Inv::NO_OVERLAP);
+}
+
+// A huge area stamps a bounded sample of its pages (host memory follows what
+// a program touches): a scribble into a sampled page, and into a range the
+// program wrote outside the sample, must still be INTEGRITY at vfree.
+TEST(Invariants, integrity_fires_for_a_scribble_into_a_sampled_page_of_a_huge_area) {
+  const Program p = script("machine mem=256M\nv = vmalloc 64M\nvfree v\n");
+  ASSERT_TRUE(execute(p).ok());
+  ExecOptions o;
+  o.after_op = [](Kernel& k, std::size_t i) {
+    if (i != 0) return;
+    VirtAddr va{0};
+    k.vmap().for_each_area([&](const VmArea& a) { va = a.start; });
+    const std::byte junk[1]{std::byte{0x42}};
+    k.write(va + 5 * PAGE_SIZE + 3, junk);  // page 5: one of the first sampled pages
+  };
+  expect_violation(execute(p, o), Inv::INTEGRITY);
+}
+
+TEST(Invariants, integrity_fires_for_a_scribble_into_a_written_range_outside_the_sample) {
+  // Page 9765 of 16384 is not in the sample (pages 0..63, 64 + 127j, the
+  // last 64); the program's write makes its bytes defined.
+  const Program p = script("machine mem=256M\nv = vmalloc 64M\nwrite v 40000000 100 0x77\nvfree v\n");
+  ASSERT_TRUE(execute(p).ok());
+  ExecOptions o;
+  o.after_op = [](Kernel& k, std::size_t i) {
+    if (i != 1) return;
+    VirtAddr va{0};
+    k.vmap().for_each_area([&](const VmArea& a) { va = a.start; });
+    const std::byte junk[1]{std::byte{0x42}};
+    k.write(va + 40000050, junk);
+  };
+  expect_violation(execute(p, o), Inv::INTEGRITY);
+}
+
+TEST(Invariants, integrity_fires_for_a_scribble_into_the_head_of_a_block_past_the_stamp_budget) {
+  // 64 live order-10 blocks carry 1026 stamp ranges each (65664 > the 65536
+  // budget): the 65th is stamped at head and tail only, and a scribble into
+  // its head is still INTEGRITY when it is freed.
+  std::string text = "machine mem=512M\n";
+  for (int i = 0; i < 65; ++i) text += "p" + std::to_string(i) + " = get_free_pages order=10\n";
+  text += "free_pages p64\n";
+  const Program p = script(text.c_str());
+  ASSERT_TRUE(execute(p).ok());
+  ExecOptions o;
+  o.after_op = [](Kernel& k, std::size_t i) {
+    if (i != 64) return;
+    // The newest block is the highest allocated order-10 head (lowest-first allocation).
+    std::uint64_t head = 0;
+    for (std::uint64_t pfn = 0; pfn < k.mem().nr_frames(); pfn += 1024)
+      if (k.mem().page(pfn).state == PageState::allocated && k.mem().page(pfn).order == 10) head = pfn;
+    const std::byte junk[1]{std::byte{0x42}};
+    k.write(k.layout().va(PhysAddr{head << PAGE_SHIFT}) + 3, junk);
+  };
+  const ExecResult r = execute(p, o);
+  expect_violation(r, Inv::INTEGRITY);
+  EXPECT_EQ(r.violation->op_index, 65u) << "found when p64 itself is freed, not at teardown";
 }
 
 // ---- vmalloc -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// kmf_text_test.cpp — the .kmf codec: the DESIGN.md example, canonical
+// kmf_text_test.cpp — the .kmf codec: the language example, canonical
 // printing, the binding rules, and the exact place and wording of errors.
 #include "ops/kmf_text.h"
 
@@ -36,7 +36,7 @@ void expect_round_trip(const Program& p) {
   EXPECT_EQ(print_kmf(again.program()), printed);
 }
 
-// ---- the DESIGN.md example ---------------------------------------------------------------
+// ---- the language example ---------------------------------------------------------------
 
 TEST(KmfText, design_example_verbatim_fails_only_on_its_unbound_k1) {
   EXPECT_EQ(parse_error(DESIGN_EXAMPLE), "t.kmf:18:8: name 'k1' is not bound");
@@ -420,6 +420,57 @@ TEST(KmfText, a_hundred_megabytes_of_text_parse_in_linear_time) {
   const auto last_line = std::count(text.begin(), text.end(), '\n') + 1;
   text += "oops\n";  // in place: no second 100 MB copy
   EXPECT_EQ(parse_error(text), "t.kmf:" + std::to_string(last_line) + ":1: unknown operation 'oops'");
+}
+
+TEST(KmfText, the_kernels_own_spellings_mean_the_canonical_ops) {
+  const Program p = parse_ok(
+      "a = get_free_page gfp=0\nb = get_zeroed_page\nc = __get_free_page\nd = __get_free_pages order=2\n"
+      "e = alloc_page gfp=GFP_HIGHUSER\nf = kcalloc 10 12\ng = kmalloc_array 3 20 gfp=GFP_ATOMIC\n"
+      "h = kmalloc_array 4294967296 4294967297\ni = vmalloc_32 5000\nj = vmalloc_user 5000\n"
+      "k = vmalloc_32_user 1\nfree_page a\n__free_page c\n__free_pages e order=0\n");
+  ASSERT_EQ(p.ops.size(), 14u);
+  EXPECT_EQ(p.ops[0], Op(GetFreePagesOp{0, 0, GFP_ZERO}));
+  EXPECT_EQ(p.ops[1], Op(GetFreePagesOp{1, 0, GFP_KERNEL | GFP_ZERO}));
+  EXPECT_EQ(p.ops[2], Op(GetFreePagesOp{2, 0, GFP_KERNEL}));
+  EXPECT_EQ(p.ops[3], Op(GetFreePagesOp{3, 2, GFP_KERNEL}));
+  EXPECT_EQ(p.ops[4], Op(AllocPagesOp{4, 0, GFP_HIGHUSER}));
+  EXPECT_EQ(p.ops[5], Op(KmallocOp{5, 120, GFP_KERNEL, true}));
+  EXPECT_EQ(p.ops[6], Op(KmallocOp{6, 60, GFP_ATOMIC, false}));
+  EXPECT_EQ(p.ops[7], Op(KmallocOp{7, ~std::uint64_t{0}, GFP_KERNEL, false}));  // overflow saturates
+  EXPECT_EQ(p.ops[8], Op(VmallocOp{8, 5000, false, true, false}));
+  EXPECT_EQ(p.ops[9], Op(VmallocOp{9, 5000, true, false, true}));
+  EXPECT_EQ(p.ops[10], Op(VmallocOp{10, 1, true, true, true}));
+  EXPECT_EQ(p.ops[11], Op(FreePagesOp{0, 0u}));
+  EXPECT_EQ(p.ops[13], Op(FreePagesOp{4, 0u}));
+  expect_round_trip(p);
+  const std::string printed = print_kmf(p);
+  EXPECT_NE(printed.find("i = vmalloc_32 5000\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("j = vmalloc_user 5000\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("k = vmalloc_32_user 1\n"), std::string::npos) << printed;
+  EXPECT_EQ(parse_error("p = alloc_page\n__free_pages p\n"),
+            "t.kmf:2:15: missing key 'order' (__free_pages NAME order=K)");
+  EXPECT_EQ(parse_error("free_page = 3\n"), "t.kmf:1:13: unknown operation '3'");
+  EXPECT_EQ(parse_error("get_zeroed_page\n"),
+            "t.kmf:1:1: 'get_zeroed_page' binds a result: write 'NAME = get_zeroed_page ...'");
+}
+
+TEST(KmfText, a_byte_order_mark_gets_its_own_message) {
+  EXPECT_EQ(
+      parse_error("\xef\xbb\xbfmachine mem=16M\n"),
+      "t.kmf:1:1: the file starts with a UTF-8 byte-order mark (bytes ef bb bf); scripts are ASCII: save it "
+      "without the BOM");
+}
+
+TEST(KmfText, sources_give_each_ops_line_and_token_columns) {
+  std::vector<OpSource> src;
+  const ParseResult r =
+      parse_kmf("machine mem=16M\n# c\nk = kmalloc 100\n  write k 0 200 0x11\n", "t.kmf", &src);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(src.size(), 2u);
+  EXPECT_EQ(src[0].line, 3u);
+  EXPECT_EQ(src[0].columns, (std::vector<std::size_t>{5, 13}));  // after `k =`: the verb, then 100
+  EXPECT_EQ(src[1].line, 4u);
+  EXPECT_EQ(src[1].columns, (std::vector<std::size_t>{3, 9, 11, 13, 17}));
 }
 
 TEST(KmfText, print_op_prints_one_statement_and_tolerates_unknown_slots) {

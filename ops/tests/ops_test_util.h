@@ -1,5 +1,5 @@
 // ops_test_util.h — helpers shared by the ops tests: random bytes and the
-// DESIGN.md example script (seeds come from alloc/tests/test_util.h).
+// language example script (seeds come from alloc/tests/test_util.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -41,7 +41,7 @@ inline std::vector<std::uint8_t> random_bytes(Rng& rng, std::size_t n) {
   return out;
 }
 
-/// DESIGN.md's example, verbatim. Note that it uses `k1` (line 18) without
+/// The language's example script (every statement), verbatim. Note that it uses `k1` (line 18) without
 /// binding it, so as a whole it is a bind error; WITH_K1 adds the binding.
 inline constexpr const char* DESIGN_EXAMPLE = R"(machine mem=160M profile=i386 kmalloc=2.6.18 seed=1
 p0 = get_free_pages order=0 gfp=GFP_KERNEL
