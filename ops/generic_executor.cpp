@@ -5,6 +5,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KMF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KMF_ASAN 1
+#endif
+#endif
+#ifndef KMF_ASAN
+#define KMF_ASAN 0
+#endif
+#if KMF_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
@@ -44,8 +58,27 @@ class Mapping {
   }
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() { ::munmap(data_, bytes_); }
+  ~Mapping() {
+#if KMF_ASAN
+    // Shadow outlives munmap: a later mapping at these addresses must not inherit the poison.
+    if (poisoned_hi_) ASAN_UNPOISON_MEMORY_REGION(data_, poisoned_hi_ - addr_of(data_));
+#endif
+    ::munmap(data_, bytes_);
+  }
   std::byte* data() const { return data_; }
+
+  /// Under ASan: makes [a, a + n) unreadable (no-ops otherwise).
+  void poison([[maybe_unused]] std::uint64_t a, [[maybe_unused]] std::uint64_t n) {
+#if KMF_ASAN
+    ASAN_POISON_MEMORY_REGION(ptr_of(a), n);
+    poisoned_hi_ = std::max(poisoned_hi_, a + n);
+#endif
+  }
+  void unpoison([[maybe_unused]] std::uint64_t a, [[maybe_unused]] std::uint64_t n) {
+#if KMF_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(ptr_of(a), n);
+#endif
+  }
 
   /// Zeroes [a, a + n): whole pages are dropped (they read back as zero).
   static void zero(std::uint64_t a, std::uint64_t n) {
@@ -63,6 +96,7 @@ class Mapping {
  private:
   std::size_t bytes_;
   std::byte* data_ = nullptr;
+  std::uint64_t poisoned_hi_ = 0;
 };
 
 enum class State : std::uint8_t { unbound, null, live, freed };
@@ -306,6 +340,9 @@ class ArenaRun : public Run {
     return occ;
   }
   std::string model_text() const { return "the " + to_string(model_) + " model"; }
+  std::string fit_text(std::uint64_t size, std::uint64_t align) const {
+    return explain_fit(model_, size, align, init_.align);
+  }
   std::string largest_gap_text() const {
     AddrRange best{};
     for (const AddrRange& g : free_gaps(arena(), occupied()))
@@ -318,13 +355,11 @@ class ArenaRun : public Run {
   bool setup() override {
     init_ = normalize(p_.arena.value_or(ArenaInit{}), geo_);
     capacity_ = (caps_ & CAP_RESIZE) ? std::max(init_.size, geo_.max_size) : init_.size;
-    // Aligned to base_align exactly (not to twice that): an allocator that
-    // assumes more alignment than it declared shows it.
-    const std::uint64_t a = std::bit_ceil(std::max<std::uint64_t>(geo_.base_align, 16));
-    memory_.emplace(capacity_ + 3 * a);
-    base_ = round_up(addr_of(memory_->data()), 2 * a) + a;
+    align_ = std::bit_ceil(std::max<std::uint64_t>(geo_.base_align, 1));
+    base_ = place(memory_, capacity_, align_);
     origin_ = base_;
     size_ = init_.size;
+    poison_outside();
     op_text_ = "arena_init size=" + std::to_string(init_.size) + " align=" + std::to_string(init_.align);
     if (!s_.init(ptr_of(base_), init_.size, init_.align))
       return fail(Inv::NO_SPURIOUS_FAILURE, {base_},
@@ -333,6 +368,34 @@ class ArenaRun : public Run {
     note("base " + hex(base_));
     if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
     return true;
+  }
+
+  /// Maps `capacity` bytes plus guards and returns a base aligned to exactly
+  /// `align` (a multiple of align, not of 2·align): an allocator that assumes
+  /// more alignment than it declared shows it.
+  static std::uint64_t place(std::optional<Mapping>& memory, std::uint64_t capacity, std::uint64_t align) {
+    const std::uint64_t guard = std::max<std::uint64_t>(align, GUARD);
+    memory.emplace(capacity + 2 * align + 2 * guard);
+    const std::uint64_t lo = addr_of(memory->data()) + guard;
+    return round_up(lo, 2 * align) + align;
+  }
+
+  /// Under ASan everything of the mapping outside the current arena is
+  /// poisoned (the guard before the base, the guard after the end, the
+  /// tail a shrink gave back), so the allocator touching it is an ASan
+  /// report. Only the guards and the tail are poisoned, never the whole
+  /// reservation (an 8 GiB arena's shadow is not written).
+  void poison_outside() {
+    const std::uint64_t lo = addr_of(memory_->data());
+    memory_->poison(lo, base_ - lo);
+    memory_->poison(end(), GUARD);
+  }
+  void poison_tail(std::uint64_t old_size) {
+    if (old_size > size_)
+      memory_->poison(end(), old_size - size_);
+    else
+      memory_->unpoison(base_ + old_size, size_ - old_size);
+    memory_->poison(end(), GUARD);
   }
 
   /// ALIGNMENT, IN-BOUNDS, USABLE-SIZE, NO-OVERLAP for a block handed out
@@ -347,7 +410,7 @@ class ArenaRun : public Run {
                       at(base_) + ", " + at(end()) + ")");
     };
     b.span = std::max<std::uint64_t>(b.size, 1);
-    if (b.addr < base_ || b.addr + b.span > end()) return outside(b.span);
+    if (b.addr < base_ || b.addr >= end() || b.span > end() - b.addr) return outside(b.span);
     if (caps_ & CAP_USABLE_SIZE) {
       b.usable = s_.usable_size(ptr_of(b.addr));
       if (*b.usable < b.size)
@@ -355,7 +418,7 @@ class ArenaRun : public Run {
                     "usable_size(" + at(b.addr) + ") is " + std::to_string(*b.usable) + " for a request of " +
                         std::to_string(b.size) + " bytes");
       b.span = std::max(b.span, *b.usable);
-      if (b.addr + b.span > end()) return outside(b.span);
+      if (b.span > end() - b.addr) return outside(b.span);
     }
     for (const AddrRange& m : metadata())
       if (m.overlaps({b.addr, b.addr + b.span}))
@@ -370,6 +433,7 @@ class ArenaRun : public Run {
       case GenericVerb::alloc: return alloc(op);
       case GenericVerb::free: return free(op);
       case GenericVerb::realloc: return realloc(op);
+      case GenericVerb::calloc: return calloc(op);
       case GenericVerb::resize: return resize(op);
       case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
       case GenericVerb::reserve: return reserve(op);
@@ -377,25 +441,132 @@ class ArenaRun : public Run {
     return true;
   }
 
+  // ---- the contract (check/subjects/contract.h) ----------------------------------------
+  bool contract() const { return (caps_ & CAP_CONTRACT) != 0; }
+  /// Why a request can never be served, or "" when it might be: then the
+  /// contract promises null. Without CAP_CONTRACT no promise is made.
+  std::string unservable(std::uint64_t size, std::uint64_t align) const {
+    if (!contract()) return {};
+    const Contract c = s_.contract();
+    if (size > size_) return "the request is larger than the " + std::to_string(size_) + "-byte arena";
+    if (c.max_block && size > c.max_block)
+      return "the request is above the contract's max_block " + std::to_string(c.max_block);
+    if (align > c.max_align)
+      return "the alignment is above the contract's max_align " + std::to_string(c.max_align);
+    if (align && !std::has_single_bit(align) && c.non_pow2_align == Contract::NonPow2::refused)
+      return "the alignment is not a power of two";
+    return {};
+  }
+  /// Requests only a contract makes runnable: size 0 and alignments that
+  /// are not powers of two. "" when the op may run.
+  std::string not_runnable(std::uint64_t size, std::uint64_t align) const {
+    if (size == 0 && !contract()) return "size 0 needs CAP_CONTRACT";
+    if (align && !std::has_single_bit(align) &&
+        (!contract() || s_.contract().non_pow2_align == Contract::NonPow2::skip))
+      return "an alignment that is not a power of two needs a contract that takes it";
+    return {};
+  }
+  std::string request_text(std::string_view call, std::uint64_t size, std::uint64_t align) const {
+    return std::string(call) + " of " + std::to_string(size) + " bytes" +
+           (align ? " aligned to " + std::to_string(align) : std::string());
+  }
+  /// The verdict on a block returned for a request: CONTRACT when the
+  /// contract promised null (an unservable request, size 0 under
+  /// ZeroSize::null).
+  bool judge_returned(const std::string& call, std::uint64_t addr, std::uint64_t size, std::uint64_t align) {
+    const std::string why = unservable(size, align);
+    if (!why.empty())
+      return fail(Inv::CONTRACT, {addr},
+                  call + " returned " + at(addr) + ", but " + why + ": the contract promises null");
+    if (size == 0 && contract() && s_.contract().zero_size == Contract::ZeroSize::null)
+      return fail(Inv::CONTRACT, {addr},
+                  call + " returned " + at(addr) + ", but the contract says size 0 returns null");
+    return true;
+  }
+  /// The verdict on a null answer: NO-SPURIOUS-FAILURE when the model says
+  /// the request must fit; CONTRACT when size 0 must give a unique block and
+  /// the model says one fits.
+  bool judge_null(const std::string& call, std::uint64_t size, std::uint64_t align,
+                  std::vector<std::uint64_t> addrs) {
+    if (!unservable(size, align).empty()) return true;
+    if (align && !std::has_single_bit(align)) return true;  // the models know powers of two only
+    if (size == 0) {
+      if (contract() && s_.contract().zero_size == Contract::ZeroSize::unique && model_ &&
+          must_fit(model_, arena(), occupied(), 1, align, init_.align))
+        return fail(Inv::CONTRACT, std::move(addrs),
+                    call + " returned null, but the contract says size 0 returns a unique block and " +
+                        model_text() + " says a 1-byte block fits: " + largest_gap_text());
+      return true;
+    }
+    if (model_ && must_fit(model_, arena(), occupied(), size, align, init_.align))
+      return fail(Inv::NO_SPURIOUS_FAILURE, std::move(addrs),
+                  call + " failed, but " + model_text() + " says it must fit: " + fit_text(size, align) +
+                      "; " + largest_gap_text());
+    return true;
+  }
+
   bool alloc(const GenericOp& op) {
     const std::uint64_t align = (caps_ & CAP_ALIGN) ? op.align : 0;
+    if (const std::string why = not_runnable(op.size, align); !why.empty())
+      return no_block(op.dst, "(" + why + ": skipped)");
+    const std::string call = request_text("alloc", op.size, align);
     void* p = s_.alloc(op.size, align);
     if (!p) {
       bind_null(op.dst);
       note("-> null");
-      if (model_ && must_fit(model_, arena(), occupied(), op.size, align, init_.align))
-        return fail(Inv::NO_SPURIOUS_FAILURE, {},
-                    "alloc of " + std::to_string(op.size) + " bytes" +
-                        (align ? " aligned to " + std::to_string(align) : std::string()) + " failed, but " +
-                        model_text() + " says it must fit: " + largest_gap_text());
-      return true;
+      return judge_null(call, op.size, align, {});
     }
     Rec b;
     b.addr = addr_of(p);
     b.size = op.size;
     b.align = std::max(align, init_.align);
     note("-> " + at(b.addr));
+    if (!judge_returned(call, b.addr, op.size, align)) return false;
     if (!check_block(b, "the new block " + name(op.dst))) return false;
+    bind(op.dst, b);
+    stamp(slot(op.dst));
+    return true;
+  }
+
+  bool calloc(const GenericOp& op) {
+    if (!(caps_ & CAP_CALLOC)) return no_block(op.dst, "(no calloc: skipped)");
+    std::uint64_t product = 0;
+    const bool overflow = __builtin_mul_overflow(op.count, op.size, &product);
+    if (!overflow && product == 0 && !contract())
+      return no_block(op.dst, "(a zero product needs CAP_CONTRACT: skipped)");
+    const std::string call = "calloc(" + std::to_string(op.count) + ", " + std::to_string(op.size) + ")";
+    void* p = s_.calloc(op.count, op.size);
+    if (!p) {
+      bind_null(op.dst);
+      note("-> null");
+      return overflow || product > size_ || judge_null(call, product, 0, {});
+    }
+    const std::uint64_t a = addr_of(p);
+    note("-> " + at(a));
+    if (overflow)
+      return fail(Inv::CALLOC, {a},
+                  call + " returned " + at(a) + ", but the product overflows 64 bits (it wraps to " +
+                      std::to_string(op.count * op.size) + "): it must return null");
+    if (product > size_)
+      return fail(Inv::CALLOC, {a},
+                  call + " returned " + at(a) + ", but the product " + std::to_string(product) +
+                      " is larger than the " + std::to_string(size_) + "-byte arena: it must return null");
+    if (!judge_returned(call, a, product, 0)) return false;
+    Rec b;
+    b.addr = a;
+    b.size = product;
+    b.align = init_.align;
+    if (!check_block(b, "the calloc'ed block " + name(op.dst))) return false;
+    std::vector<std::byte> buf(std::min<std::uint64_t>(std::max<std::uint64_t>(product, 1), 1 << 16));
+    for (std::uint64_t off = 0; off < product; off += buf.size()) {
+      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), product - off);
+      std::memcpy(buf.data(), ptr_of(a + off), n);
+      for (std::uint64_t i = 0; i < n; ++i)
+        if (buf[i] != std::byte{0})
+          return fail(Inv::CALLOC, {a + off + i},
+                      "byte " + std::to_string(off + i) + " of the calloc'ed block " + name(op.dst) +
+                          " reads " + hex(std::to_integer<unsigned>(buf[i])) + ", not zero");
+    }
     bind(op.dst, b);
     stamp(slot(op.dst));
     return true;
@@ -419,31 +590,62 @@ class ArenaRun : public Run {
 
   bool realloc(const GenericOp& op) {
     if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
-    Rec& old = slot(op.src);
-    if (old.state != State::live) return no_block(op.dst, "(source not live: skipped)");
-    const Ref old_ref{false, static_cast<std::size_t>(op.src)};
-    if (!verify(old_ref, "read back at realloc")) return false;
-    void* q = s_.realloc(ptr_of(old.addr), op.size);
+    const std::uint64_t align = (caps_ & CAP_REALLOC_ALIGN) ? op.align : 0;
+    if (const std::string why = not_runnable(op.size, align); !why.empty())
+      return no_block(op.dst, "(" + why + ": skipped)");
+    const bool from_null = op.src == NO_SLOT;
+    if (from_null && !contract()) return no_block(op.dst, "(realloc(nullptr) needs CAP_CONTRACT: skipped)");
+    if (!from_null && slot(op.src).state != State::live)
+      return no_block(op.dst, "(source not live: skipped)");
+    const Contract c = s_.contract();
+    const std::string call = request_text(
+        from_null ? std::string("realloc(nullptr)") : "realloc of " + name(op.src), op.size, align);
+    std::optional<Rec> before;
+    if (!from_null) {
+      if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at realloc")) return false;
+      before = slot(op.src);
+    }
+    void* old = before ? ptr_of(before->addr) : nullptr;
+    void* q = align ? s_.realloc_aligned(old, op.size, align) : s_.realloc(old, op.size);
     if (!q) {
       bind_null(op.dst);
+      if (before && op.size == 0 && contract() && c.realloc_zero != Contract::ReallocZero::minimal) {
+        unbind(op.src);  // realloc(p, 0) freed p
+        note("-> null (" + name(op.src) + " freed)");
+        return true;
+      }
+      if (!before) {
+        note("-> null");
+        if (c.realloc_null == Contract::ReallocNull::refuses) return true;
+        return judge_null(call, op.size, align, {});
+      }
       note("-> null (" + name(op.src) + " stays live)");
-      if (model_ && must_fit(model_, arena(), occupied(), op.size, 0, init_.align))
-        return fail(Inv::NO_SPURIOUS_FAILURE, {old.addr},
-                    "realloc to " + std::to_string(op.size) + " bytes failed, but " + model_text() +
-                        " says a fresh block must fit even beside the old one: " + largest_gap_text());
-      return true;
+      if (contract())
+        if (const auto off = changed(*before, before->size))
+          return fail(Inv::CONTRACT, {before->addr + *off},
+                      call + " failed, but byte " + std::to_string(*off) + " of " + name(op.src) +
+                          " changed: a failed realloc must leave the block intact");
+      return judge_null(call, op.size, align, {before->addr});
     }
-    const Rec before = old;
-    unbind(op.src);
+    const std::uint64_t a = addr_of(q);
+    note("-> " + at(a));
+    if (!before && c.realloc_null == Contract::ReallocNull::refuses)
+      return fail(Inv::CONTRACT, {a},
+                  call + " returned " + at(a) + ", but the contract says it returns null");
+    if (before && op.size == 0 && contract() && c.realloc_zero == Contract::ReallocZero::frees)
+      return fail(
+          Inv::CONTRACT, {a},
+          call + " returned " + at(a) + ", but the contract says realloc(p, 0) frees p and returns null");
+    if (!judge_returned(call, a, op.size, align)) return false;
+    if (before) unbind(op.src);
     Rec b;
-    b.addr = addr_of(q);
+    b.addr = a;
     b.size = op.size;
-    b.align = init_.align;
-    note("-> " + at(b.addr));
+    b.align = std::max(align, init_.align);
     if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
-    if (!kept_prefix(before, b, op.size,
-                     "realloc of " + name(op.src) + " from " + std::to_string(before.size) + " to " +
-                         std::to_string(op.size) + " bytes"))
+    if (before && !kept_prefix(*before, b, op.size,
+                               "realloc of " + name(op.src) + " from " + std::to_string(before->size) +
+                                   " to " + std::to_string(op.size) + " bytes"))
       return false;
     bind(op.dst, b);
     stamp(slot(op.dst));
@@ -488,7 +690,9 @@ class ArenaRun : public Run {
                       std::to_string(n) + ") " + (ok ? "succeeded" : "refused"));
     if (!ok) return true;
     if (shrink) Mapping::zero(base_ + n, size_ - n);  // the caller takes the tail back
+    const std::uint64_t old_size = size_;
     size_ = n;
+    poison_tail(old_size);
     if (verify_all("read back after the resize")) return true;
     if (result_.violation->id == Inv::INTEGRITY) result_.violation->id = Inv::RESIZE;  // the resize moved it
     return false;
@@ -557,11 +761,22 @@ class ArenaRun : public Run {
                         (empty ? "nothing is live" : std::to_string(live_.size()) + " blocks are live"));
     }
     if (caps_ & CAP_METADATA)
-      for (const AddrRange& m : metadata())
+      for (const AddrRange& m : metadata()) {
+        if (m.lo < base_ || m.hi > end() || m.hi < m.lo)
+          return fail(Inv::METADATA, {m.lo},
+                      "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) +
+                          ") is not inside the current arena [" + at(base_) + ", " + at(end()) + ")");
         if (const auto o = overlapping(m.lo, m.hi))
           return fail(Inv::IN_BOUNDS, {m.lo, rec(*o).addr},
                       "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) + ") now overlaps live " +
                           describe(*o));
+      }
+    return self_check();
+  }
+  bool self_check() {
+    if (!(caps_ & CAP_SELF_CHECK)) return true;
+    if (const std::optional<std::string> msg = s_.check())
+      return fail(Inv::SELF_CHECK, {}, "the allocator's own check failed: " + *msg);
     return true;
   }
 
@@ -575,35 +790,83 @@ class ArenaRun : public Run {
     for (Slot s : order) {
       unbind(s);
       s_.free(ptr_of(slot(s).addr));
+      if (!self_check()) {
+        result_.violation->explanation += " (after the teardown freed " + name(s) + ")";
+        return;
+      }
     }
     if (!after_op()) return;
     if ((caps_ & CAP_WALK) && !walk()) return;
     // The emptied arena serves the largest request the model says fits it
     // (NO-SPURIOUS-FAILURE at teardown: a lost merge or leaked space shows here).
     const std::uint64_t probe = largest_must_fit(model_, arena(), occupied(), init_.align);
-    if (probe == 0) return;
-    void* p = s_.alloc(probe, 0);
-    note("(probe alloc " + std::to_string(probe) + " -> " + at(addr_of(p)) + ")");
-    if (!p) {
-      fail(Inv::NO_SPURIOUS_FAILURE, {},
-           "after every block was freed, a request of " + std::to_string(probe) + " bytes failed, but " +
-               model_text() + " says it fits the emptied arena: space leaked (" + largest_gap_text() + ")");
+    if (probe != 0 && !teardown_probe(probe, Inv::NO_SPURIOUS_FAILURE,
+                                      model_text() + " says it fits the emptied arena: " +
+                                          fit_text(probe, 0) + "; " + largest_gap_text()))
       return;
-    }
+    restore();
+  }
+
+  /// Allocates `size` bytes on the emptied arena, checks the block and frees
+  /// it; a failure is `id` with `why` as the reason it had to succeed.
+  bool teardown_probe(std::uint64_t size, Inv id, const std::string& why) {
+    void* p = s_.alloc(size, 0);
+    note("(probe alloc " + std::to_string(size) + " -> " + (p ? at(addr_of(p)) : std::string("null")) + ")");
+    if (!p)
+      return fail(
+          id, {},
+          "after every block was freed, a request of " + std::to_string(size) + " bytes failed, but " + why);
     Rec b;
     b.addr = addr_of(p);
-    b.size = probe;
+    b.size = size;
     b.align = init_.align;
-    if (!check_block(b, "the teardown probe")) return;
+    if (!check_block(b, "the teardown probe")) return false;
     s_.free(p);
+    return self_check();
   }
+
+  /// RESTORE, the model-free oracle: the emptied arena must serve the
+  /// largest request a fresh arena of the same size and alignment serves,
+  /// found by bisection with a fresh twin per probe (so a twin's own bugs
+  /// cannot shrink the answer). Off without a twin factory, with
+  /// CAP_KEEPS_CACHE, and when a reservation keeps part of the arena.
+  void restore() {
+    if (!opt_.twin || (caps_ & CAP_KEEPS_CACHE) || !reserves_.empty()) return;
+    std::uint64_t lo = 0, hi = size_;  // a fresh twin serves lo (0: nothing yet); bisect (lo, hi]
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo + 1) / 2;
+      if (twin_serves(mid))
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    note("(fresh twin serves " + std::to_string(lo) + ")");
+    if (lo == 0) return;
+    teardown_probe(lo, Inv::RESTORE,
+                   "a fresh arena of " + std::to_string(size_) + " bytes aligned to " +
+                       std::to_string(init_.align) + " serves it (" + std::to_string(lo) +
+                       " bytes is the largest request a fresh twin serves)" +
+                       (model_ ? "; " + model_text() + " computes: " + largest_gap_text() : std::string()));
+  }
+  bool twin_serves(std::uint64_t size) const {
+    const std::unique_ptr<ArenaSubject> twin = opt_.twin();
+    if (!twin) return false;
+    std::optional<Mapping> memory;
+    const std::uint64_t base = place(memory, size_, align_);
+    if (!twin->init(ptr_of(base), size_, init_.align)) return false;
+    void* p = twin->alloc(size, 0);
+    return p != nullptr && addr_of(p) >= base && addr_of(p) < base + size_ &&
+           size <= base + size_ - addr_of(p);
+  }
+
+  static constexpr std::uint64_t GUARD = 4096;  ///< bytes poisoned beyond each end under ASan
 
   ArenaSubject& s_;
   Caps caps_;
   ArenaGeometry geo_;
   FitModel model_;
   ArenaInit init_;
-  std::uint64_t capacity_ = 0, base_ = 0, size_ = 0;
+  std::uint64_t capacity_ = 0, base_ = 0, size_ = 0, align_ = 16;
   std::optional<Mapping> memory_;
 };
 

@@ -14,8 +14,8 @@
 namespace kmf {
 namespace {
 
-constexpr std::array<std::string_view, 7> WORDS{"arena_init", "alloc", "realloc", "free",
-                                                "resize",     "walk",  "reserve"};
+constexpr std::array<std::string_view, 8> WORDS{"arena_init", "alloc", "realloc", "free",
+                                                "resize",     "walk",  "reserve", "calloc"};
 
 struct Token {
   std::string_view text;
@@ -144,7 +144,7 @@ class Parser {
       name = toks[0].text;
       name_col = toks[0].column;
       if (!is_name(name)) throw Failure{name_col, "bad name " + quote(name)};
-      if (is_word(name)) throw Failure{name_col, quote(name) + " is reserved"};
+      if (is_word(name) || name == "null") throw Failure{name_col, quote(name) + " is reserved"};
       if (names_.count(std::string(name)))
         throw Failure{name_col, "name " + quote(name) + " is already bound"};
       at_ = 2;
@@ -173,18 +173,22 @@ class Parser {
       p_.arena = init;
       return;
     }
-    if (verb.text == "alloc" || verb.text == "realloc") {
+    if (verb.text == "alloc" || verb.text == "realloc" || verb.text == "calloc") {
       if (name.empty())
         throw Failure{verb.column,
                       quote(verb.text) + " needs a name: NAME = " + std::string(verb.text) + " …"};
-      op.verb = verb.text == "alloc" ? GenericVerb::alloc : GenericVerb::realloc;
-      if (op.verb == GenericVerb::realloc) op.src = live_name(take("a name"));
-      op.size = size(take("a size"));
-      if (op.verb == GenericVerb::alloc && at_ < toks.size() && toks[at_].text.starts_with("align=")) {
+      op.verb = verb.text == "alloc"     ? GenericVerb::alloc
+                : verb.text == "realloc" ? GenericVerb::realloc
+                                         : GenericVerb::calloc;
+      if (op.verb == GenericVerb::realloc) {
+        const Token& src = take("a name");
+        op.src = src.text == "null" ? NO_SLOT : live_name(src);
+      }
+      if (op.verb == GenericVerb::calloc) op.count = number(take("a count"), "count");
+      op.size = number(take("a size"), "size");  // 0 allowed: a hostile request (CAP_CONTRACT)
+      if (op.verb != GenericVerb::calloc && at_ < toks.size() && toks[at_].text.starts_with("align=")) {
         const Token& t = toks[at_++];
         op.align = number({t.text.substr(6), t.column + 6}, "align");
-        if (op.align != 0 && !std::has_single_bit(op.align))
-          throw Failure{t.column + 6, "align " + quote(t.text.substr(6)) + " is not a power of two"};
       }
       end();
       op.dst = static_cast<Slot>(p_.nr_slots());
@@ -268,7 +272,11 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
     case GenericVerb::alloc:
       return name(op.dst) + " = alloc " + size_text(op.size) +
              (op.align ? " align=" + std::to_string(op.align) : "");
-    case GenericVerb::realloc: return name(op.dst) + " = realloc " + name(op.src) + " " + size_text(op.size);
+    case GenericVerb::realloc:
+      return name(op.dst) + " = realloc " + (op.src == NO_SLOT ? std::string("null") : name(op.src)) + " " +
+             size_text(op.size) + (op.align ? " align=" + std::to_string(op.align) : "");
+    case GenericVerb::calloc:
+      return name(op.dst) + " = calloc " + std::to_string(op.count) + " " + size_text(op.size);
     case GenericVerb::free: return "free " + name(op.src);
     case GenericVerb::resize: return "resize " + size_text(op.size);
     case GenericVerb::walk: return "walk";

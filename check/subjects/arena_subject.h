@@ -17,22 +17,32 @@
 //              CAP_RESERVE      reserve(p, size): the caller keeps [p, p + size) forever
 //              CAP_METADATA     metadata(visit): the allocator's own ranges inside the arena
 //              CAP_STALE_FREE   free of a freed pointer is detected or ignored
+//              CAP_SELF_CHECK   check(): the allocator's own validator; a message is SELF-CHECK
+//              CAP_CONTRACT     contract(): hostile requests are generated and judged (contract.h)
+//              CAP_CALLOC       calloc(n, size): zeroed; an overflowing product returns null
+//              CAP_REALLOC_ALIGN realloc_aligned(p, size, align): realloc keeping an alignment
+//              CAP_KEEPS_CACHE  freed space may stay cached: no RESTORE at teardown
 //   model      fit_model() makes NO-SPURIOUS-FAILURE and RESIZE's "must succeed" exact
+//   model-free RESTORE: after the teardown frees everything, the arena must serve a request as
+//              large as the largest one a fresh twin (GenericExecOptions::twin) serves
 //
 // The harness owns the memory: it allocates `capacity` bytes (the largest
 // arena the geometry allows), zero-fills them, passes the base to init, and
 // zero-fills what a shrink gives back. Invariants: IN-BOUNDS, ALIGNMENT,
 // NO-OVERLAP, INTEGRITY, USABLE-SIZE, NO-SPURIOUS-FAILURE, RESIZE, WALK,
-// EMPTY, STALE-FREE, NO-LEAK.
+// EMPTY, STALE-FREE, NO-LEAK, SELF-CHECK, CONTRACT, CALLOC, RESTORE, METADATA.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "check/fit_model.h"
 #include "check/subjects/capabilities.h"
+#include "check/subjects/contract.h"
 
 namespace kmf {
 
@@ -74,6 +84,19 @@ class ArenaSubject {
   virtual void walk(const BlockVisitor& /*visit*/) const {}
   virtual bool reserve(void* /*p*/, std::size_t /*size*/) { return false; }
   virtual void metadata(const BlockVisitor& /*visit*/) const {}
+
+  /// CAP_SELF_CHECK: the allocator's own consistency check (tlsf_check,
+  /// a heap walk); nullopt when it holds, else what it found. Called after
+  /// every op and at teardown; must not change the heap.
+  virtual std::optional<std::string> check() const { return std::nullopt; }
+  /// CAP_CONTRACT: the answers promised for requests that cannot be served.
+  virtual Contract contract() const { return {}; }
+  /// CAP_CALLOC: n * size zeroed bytes; nullptr when the product overflows
+  /// or cannot be served.
+  virtual void* calloc(std::size_t /*n*/, std::size_t /*size*/) { return nullptr; }
+  /// CAP_REALLOC_ALIGN: realloc whose result is aligned to `align` (a power
+  /// of two above the arena's; non-powers only as the contract allows).
+  virtual void* realloc_aligned(void* /*p*/, std::size_t /*size*/, std::size_t /*align*/) { return nullptr; }
 };
 
 }  // namespace kmf

@@ -1,0 +1,366 @@
+// generic_oracles_test.cpp — the oracles the generic engine gained for real
+// allocators' surface (issues 14 and 20): SELF-CHECK, CONTRACT (hostile
+// requests), CALLOC, RESTORE (model-free), METADATA and the segregated
+// reference model. Each id fires on a tampered adapter; each planted bug of
+// the segregated-fit example (examples/segfit/segfit.h) is found by a
+// default campaign — the standalone driver's inputs: seeded random bytes of
+// up to 512 bytes, decoded for the adapter — and the fixed allocator stays
+// clean under the same budget.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "alloc/fault.h"
+#include "examples/buddy/buddy_arena.h"
+#include "examples/first_fit/first_fit.h"
+#include "examples/segfit/segfit.h"
+#include "ops/generic_binary.h"
+#include "ops/generic_executor.h"
+#include "ops/generic_text.h"
+
+namespace kmf {
+namespace {
+
+using example::SegFit;
+using example::SegFitSubject;
+
+GenericProgram parse(std::string_view text) {
+  GenericParseResult r = parse_generic(text);
+  EXPECT_TRUE(r.ok()) << r.error().to_string();
+  return std::move(r).program();
+}
+
+template <class Factory>
+GenericResult run(Factory make, std::string_view text) {
+  return execute_generic_fresh(make, parse(text), {.trace = true});
+}
+
+template <class Factory>
+void expect_clean(Factory make, std::string_view text) {
+  const GenericResult r = run(make, text);
+  EXPECT_TRUE(r.ok()) << format_violation(*r.violation);
+}
+
+template <class Factory>
+Violation expect_fires(Factory make, std::string_view text, Inv id) {
+  const GenericResult r = run(make, text);
+  EXPECT_FALSE(r.ok()) << "expected " << invariant_name(id) << " to fire";
+  if (r.ok()) return {};
+  EXPECT_EQ(invariant_name(r.violation->id), invariant_name(id)) << format_violation(*r.violation);
+  return *r.violation;
+}
+
+/// What the standalone driver's campaign does (front/fuzz_main.cpp): input
+/// i is rng.below(max_len + 1) random bytes from Rng(seed), decoded for the
+/// adapter and run on a fresh subject (with its twin). Returns the first
+/// violation and the 1-based input that found it.
+struct Found {
+  std::optional<Violation> violation;
+  std::uint64_t input = 0;
+  double seconds = 0;
+};
+template <class Factory>
+Found campaign(Factory make, std::uint64_t runs, std::uint64_t seed = 1, std::size_t max_len = 512) {
+  const auto start = std::chrono::steady_clock::now();
+  Rng rng(seed);
+  Found f;
+  std::vector<std::uint8_t> bytes;
+  const GenericTarget target = generic_target(make());
+  for (std::uint64_t i = 0; i < runs; ++i) {
+    bytes.resize(rng.below(max_len + 1));
+    for (std::uint8_t& b : bytes) b = static_cast<std::uint8_t>(rng.next());
+    const GenericResult r = execute_generic_fresh(make, decode_generic(bytes, target));
+    if (!r.ok()) {
+      f.violation = r.violation;
+      f.input = i + 1;
+      break;
+    }
+  }
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return f;
+}
+
+// ---- the segregated-fit example: fixed clean, each planted bug found -------------------------
+
+TEST(SegFit, the_fixed_allocator_holds_for_a_default_campaign) {
+  const Found f = campaign([] { return SegFitSubject(); }, 3000);
+  EXPECT_FALSE(f.violation) << "input " << f.input << ": " << format_violation(*f.violation);
+  std::printf("segfit fixed: 3000 inputs clean in %.2f s\n", f.seconds);
+}
+
+TEST(SegFit, the_fixed_allocator_holds_without_its_self_check_too) {
+  const Found f = campaign([] { return SegFitSubject(SegFit::Bug::none, false); }, 1000, 2);
+  EXPECT_FALSE(f.violation) << "input " << f.input << ": " << format_violation(*f.violation);
+}
+
+struct Planted {
+  SegFit::Bug bug;
+  bool self_check;
+  Inv id;
+  const char* what;
+};
+
+class SegFitPlanted : public ::testing::TestWithParam<Planted> {};
+
+TEST_P(SegFitPlanted, a_default_campaign_finds_it_within_its_budget) {
+  const Planted p = GetParam();
+  const Found f = campaign([p] { return SegFitSubject(p.bug, p.self_check); }, 3000);
+  ASSERT_TRUE(f.violation) << p.what << ": not found in 3000 inputs";
+  EXPECT_EQ(invariant_name(f.violation->id), invariant_name(p.id)) << format_violation(*f.violation);
+  std::printf("segfit %s: %s found by input %llu in %.3f s\n", p.what,
+              std::string(invariant_name(f.violation->id)).c_str(), static_cast<unsigned long long>(f.input),
+              f.seconds);
+}
+
+TEST(SegFit, without_the_model_the_merge_bug_is_found_by_restore) {
+  const Found f = campaign([] { return SegFitSubject(SegFit::Bug::no_backward_merge, false, false); }, 3000);
+  ASSERT_TRUE(f.violation);
+  EXPECT_EQ(invariant_name(f.violation->id), "RESTORE") << format_violation(*f.violation);
+  std::printf("segfit no_backward_merge (self-check and model off): RESTORE found by input %llu in %.3f s\n",
+              static_cast<unsigned long long>(f.input), f.seconds);
+  // and the fixed allocator without its model holds too
+  const Found clean = campaign([] { return SegFitSubject(SegFit::Bug::none, false, false); }, 1000);
+  EXPECT_FALSE(clean.violation) << format_violation(*clean.violation);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bugs, SegFitPlanted,
+    ::testing::Values(Planted{SegFit::Bug::rounding_overflow, true, Inv::CONTRACT, "rounding_overflow"},
+                      Planted{SegFit::Bug::calloc_product, true, Inv::CALLOC, "calloc_product"},
+                      Planted{SegFit::Bug::wrong_list, true, Inv::SELF_CHECK, "wrong_list"},
+                      Planted{SegFit::Bug::metadata_past_end, true, Inv::METADATA, "metadata_past_end"},
+                      Planted{SegFit::Bug::no_backward_merge, false, Inv::NO_SPURIOUS_FAILURE,
+                              "no_backward_merge (self-check off)"}),
+    [](const auto& info) {
+      return std::string(info.param.what).substr(0, std::string(info.param.what).find(' '));
+    });
+
+// ---- RESTORE stays quiet on the other examples -------------------------------------------------
+
+TEST(Restore, the_fixed_first_fit_and_buddy_examples_hold_with_their_twins) {
+  const Found ff = campaign([] { return example::FirstFitSubject(); }, 1000);
+  EXPECT_FALSE(ff.violation) << format_violation(*ff.violation);
+  const Found bd = campaign([] { return example::BuddyArenaSubject(); }, 1000);
+  EXPECT_FALSE(bd.violation) << format_violation(*bd.violation);
+}
+
+TEST(Restore, fires_for_a_missed_merge_that_no_model_describes) {
+  // The first-fit example's planted bug with its model withheld: only the
+  // comparison with a fresh twin can tell.
+  class NoModel : public example::FirstFitSubject {
+   public:
+    NoModel() : FirstFitSubject(true) {}
+    FitModel fit_model() const override { return {}; }
+  };
+  const std::string_view prog = "arena_init size=1K align=16\nb0 = alloc 100\nb1 = alloc 100\nfree b0\n";
+  const Violation v = expect_fires([] { return NoModel(); }, prog, Inv::RESTORE);
+  EXPECT_NE(v.explanation.find("the largest request a fresh twin serves"), std::string::npos)
+      << v.explanation;
+  // Without a twin factory (plain execute_generic) RESTORE is off.
+  NoModel plain;
+  EXPECT_TRUE(execute_generic(plain, parse(prog)).ok());
+}
+
+TEST(Restore, is_off_for_an_allocator_that_may_keep_space_cached) {
+  class Caching : public example::FirstFitSubject {
+   public:
+    Caching() : FirstFitSubject(true) {}
+    FitModel fit_model() const override { return {}; }
+    Caps capabilities() const override { return FirstFitSubject::capabilities() | CAP_KEEPS_CACHE; }
+  };
+  expect_clean([] { return Caching(); },
+               "arena_init size=1K align=16\nb0 = alloc 100\nb1 = alloc 100\nfree b0\n");
+}
+
+// ---- negative tests: each new id fires on a tampered adapter -------------------------------------
+
+/// The fixed segregated-fit adapter with one promise broken on purpose.
+class Tampered : public SegFitSubject {
+ public:
+  enum class Bug {
+    none,
+    check_fails,
+    big_block,
+    zero_null,
+    zero_block,
+    realloc_scribbles,
+    realloc_zero_block,
+    calloc_overflow,
+    calloc_dirty,
+    metadata_outside,
+    unaligned_huge
+  };
+  explicit Tampered(Bug bug) : bug_(bug) {}
+  bool init(void* base, std::size_t size, std::size_t align) override {
+    base_ = static_cast<std::byte*>(base);
+    return SegFitSubject::init(base, size, align);
+  }
+  std::optional<std::string> check() const override {
+    if (bug_ == Bug::check_fails && calls_ >= 2) return "the free-list bitmap disagrees with the lists";
+    return SegFitSubject::check();
+  }
+  void* alloc(std::size_t size, std::size_t align) override {
+    ++calls_;
+    if (bug_ == Bug::big_block && size > (std::size_t{1} << 40)) return SegFitSubject::alloc(16, 0);
+    if (bug_ == Bug::unaligned_huge && align > 16) return SegFitSubject::alloc(16, 0);
+    if (size == 0 && bug_ == Bug::zero_null) return nullptr;
+    return SegFitSubject::alloc(size, align);
+  }
+  void* realloc(void* p, std::size_t size) override {
+    if (bug_ == Bug::realloc_scribbles && p && size >= (std::size_t{1} << 32)) {
+      static_cast<unsigned char*>(p)[0] ^= 0xff;  // fails, but not before touching the block
+      return nullptr;
+    }
+    if (bug_ == Bug::realloc_zero_block && p && size == 0) {
+      SegFitSubject::free(p);
+      return SegFitSubject::alloc(1, 0);
+    }
+    return SegFitSubject::realloc(p, size);
+  }
+  void* calloc(std::size_t n, std::size_t size) override {
+    std::size_t bytes = 0;
+    if (bug_ == Bug::calloc_overflow && __builtin_mul_overflow(n, size, &bytes))
+      return SegFitSubject::alloc(bytes, 0);
+    if (bug_ == Bug::calloc_dirty && !__builtin_mul_overflow(n, size, &bytes)) {
+      void* p = SegFitSubject::alloc(bytes, 0);
+      if (p && bytes > 3) static_cast<unsigned char*>(p)[3] = 0x5a;
+      return p;
+    }
+    return SegFitSubject::calloc(n, size);
+  }
+  kmf::Contract contract() const override {
+    kmf::Contract c = SegFitSubject::contract();
+    if (bug_ == Bug::zero_block) c.zero_size = kmf::Contract::ZeroSize::null;
+    return c;
+  }
+  void metadata(const BlockVisitor& visit) const override {
+    if (bug_ == Bug::metadata_outside && calls_ >= 1) visit(base_ - 32, 16);
+    SegFitSubject::metadata(visit);
+  }
+
+ private:
+  Bug bug_;
+  std::byte* base_ = nullptr;
+  int calls_ = 0;
+};
+
+template <Tampered::Bug B>
+Tampered make() {
+  return Tampered(B);
+}
+
+TEST(SelfCheck, fires_when_the_allocators_own_check_fails) {
+  const Violation v = expect_fires(make<Tampered::Bug::check_fails>,
+                                   "b0 = alloc 8\nb1 = alloc 8\nb2 = alloc 8\n", Inv::SELF_CHECK);
+  EXPECT_EQ(v.op_index, 1u);
+  EXPECT_NE(v.explanation.find("the free-list bitmap disagrees with the lists"), std::string::npos);
+  expect_clean(make<Tampered::Bug::none>, "b0 = alloc 8\nb1 = alloc 8\nb2 = alloc 8\n");
+}
+
+TEST(SelfCheck, runs_in_the_teardown_sweep_too) {
+  // One op only: the check first fails after the teardown's second alloc (the probe).
+  const Violation v = expect_fires(make<Tampered::Bug::check_fails>, "b0 = alloc 8\n", Inv::SELF_CHECK);
+  EXPECT_EQ(v.op_index, 1u);  // teardown
+}
+
+TEST(Contract, an_oversized_request_must_return_null) {
+  const Violation v =
+      expect_fires(make<Tampered::Bug::big_block>, "b0 = alloc 0xffffffffffffffff\n", Inv::CONTRACT);
+  EXPECT_NE(v.explanation.find("the contract promises null"), std::string::npos) << v.explanation;
+  expect_clean(
+      make<Tampered::Bug::none>,
+      "b0 = alloc 0xffffffffffffffff\nb1 = alloc 0x8000000000000000\nb2 = alloc 4G\nb3 = alloc 4097\n");
+}
+
+TEST(Contract, an_alignment_above_max_align_must_return_null) {
+  expect_fires(make<Tampered::Bug::unaligned_huge>, "b0 = alloc 64 align=0x8000000000000000\n",
+               Inv::CONTRACT);
+  expect_clean(make<Tampered::Bug::none>, "b0 = alloc 64 align=0x8000000000000000\nb1 = alloc 8 align=24\n");
+}
+
+TEST(Contract, size_zero_gets_the_promised_answer) {
+  expect_fires(make<Tampered::Bug::zero_null>, "b0 = alloc 0\n", Inv::CONTRACT);   // unique block promised
+  expect_fires(make<Tampered::Bug::zero_block>, "b0 = alloc 0\n", Inv::CONTRACT);  // null promised
+  expect_clean(make<Tampered::Bug::none>, "b0 = alloc 0\nb1 = alloc 0\nfree b0\nb2 = calloc 0 8\n");
+}
+
+TEST(Contract, a_failed_realloc_leaves_its_block_intact) {
+  const Violation v = expect_fires(make<Tampered::Bug::realloc_scribbles>,
+                                   "b0 = alloc 64\nb1 = realloc b0 4G\n", Inv::CONTRACT);
+  EXPECT_NE(v.explanation.find("a failed realloc must leave the block intact"), std::string::npos);
+  expect_clean(make<Tampered::Bug::none>, "b0 = alloc 64\nb1 = realloc b0 4G\nfree b0\n");
+}
+
+TEST(Contract, realloc_to_zero_and_from_null_keep_the_contract) {
+  expect_fires(make<Tampered::Bug::realloc_zero_block>, "b0 = alloc 64\nb1 = realloc b0 0\n", Inv::CONTRACT);
+  expect_clean(make<Tampered::Bug::none>,
+               "b0 = alloc 64\nb1 = realloc b0 0\nb2 = realloc null 32\nfree b2\n");
+}
+
+TEST(Contract, hostile_requests_are_skipped_without_a_contract) {
+  // The first-fit example declares no contract: size 0 and realloc(nullptr) are not run.
+  const GenericResult r = run([] { return example::FirstFitSubject(); },
+                              "b0 = alloc 0\nb1 = alloc 8\nb2 = realloc null 8\nfree b1\n");
+  ASSERT_TRUE(r.ok()) << format_violation(*r.violation);
+  EXPECT_NE(r.trace[1].find("skipped"), std::string::npos) << r.trace[1];
+  EXPECT_NE(r.trace[3].find("skipped"), std::string::npos) << r.trace[3];
+}
+
+TEST(Calloc, an_overflowing_product_must_return_null) {
+  const Violation v =
+      expect_fires(make<Tampered::Bug::calloc_overflow>, "b0 = calloc 0x1000000000000001 16\n", Inv::CALLOC);
+  EXPECT_NE(v.explanation.find("overflows 64 bits"), std::string::npos) << v.explanation;
+  expect_clean(make<Tampered::Bug::none>, "b0 = calloc 0x1000000000000001 16\nb1 = calloc 3 40\nfree b1\n");
+}
+
+TEST(Calloc, the_block_reads_as_zero) {
+  const Violation v = expect_fires(make<Tampered::Bug::calloc_dirty>, "b0 = calloc 4 8\n", Inv::CALLOC);
+  EXPECT_NE(v.explanation.find("byte 3 of the calloc'ed block b0 reads 0x5a, not zero"), std::string::npos)
+      << v.explanation;
+  // memory a freed block stamped is zeroed again by the fixed calloc
+  expect_clean(make<Tampered::Bug::none>, "b0 = alloc 100\nfree b0\nb1 = calloc 10 10\n");
+}
+
+TEST(Metadata, ranges_outside_the_current_arena_fire) {
+  const Violation v = expect_fires(make<Tampered::Bug::metadata_outside>, "b0 = alloc 8\n", Inv::METADATA);
+  EXPECT_NE(v.explanation.find("is not inside the current arena"), std::string::npos) << v.explanation;
+}
+
+TEST(Metadata, a_shrink_that_leaves_the_sentinel_behind_is_found) {
+  const std::string_view prog = "arena_init size=4K align=16\nb0 = alloc 64\nresize 2K\n";
+  expect_fires([] { return SegFitSubject(SegFit::Bug::metadata_past_end); }, prog, Inv::METADATA);
+  expect_clean([] { return SegFitSubject(); }, prog);
+}
+
+// ---- the segregated model: classes as TLSF rounds them; explanations say what it computed --------
+
+TEST(SegregatedModel, a_request_rounds_to_the_start_of_the_next_class) {
+  const FitModel m = FitModel::segregated(2, 16, 16, 16);
+  EXPECT_EQ(segregated_class(m, 1), 16u);
+  EXPECT_EQ(segregated_class(m, 48), 48u);  // small classes: one granule apart
+  EXPECT_EQ(segregated_class(m, 65), 80u);  // [64, 128) in 4 classes of 16
+  EXPECT_EQ(segregated_class(m, 100), 112u);
+  EXPECT_EQ(segregated_class(m, 129), 160u);  // [128, 256) in 4 classes of 32
+  // a 100-byte request needs a gap of 16 + 112: a 120-byte gap is not enough
+  EXPECT_FALSE(must_fit(m, {0, 1024}, {{120, 1024}}, 100, 0, 16));
+  EXPECT_TRUE(must_fit(m, {0, 1024}, {{128, 1024}}, 100, 0, 16));
+  EXPECT_FALSE(must_fit(m, {0, 1024}, {}, ~std::uint64_t{0}, 0, 16));  // never for a huge request
+  EXPECT_EQ(
+      explain_fit(m, 100, 0, 16),
+      "a request of 100 bytes rounds to the 112-byte class, so it needs one gap of 128 bytes (header 16 + "
+      "class + slack 0)");
+}
+
+TEST(SegregatedModel, the_no_spurious_failure_explanation_names_the_class_and_the_gap) {
+  const std::string_view prog =
+      "arena_init size=512 align=16\nb0 = alloc 100\nb1 = alloc 100\nb2 = alloc 100\nfree b0\nfree b1\n"
+      "b3 = alloc 200\n";
+  const Violation v = expect_fires([] { return SegFitSubject(SegFit::Bug::no_backward_merge, false); }, prog,
+                                   Inv::NO_SPURIOUS_FAILURE);
+  EXPECT_NE(v.explanation.find("rounds to the 224-byte class"), std::string::npos) << v.explanation;
+  EXPECT_NE(v.explanation.find("its largest gap is"), std::string::npos) << v.explanation;
+}
+
+}  // namespace
+}  // namespace kmf
