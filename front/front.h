@@ -86,17 +86,16 @@ int fuzz_one(Factory make, const std::uint8_t* data, std::size_t size) {
   auto subject = make();
   const GenericTarget target = generic_target(subject);
   const GenericProgram program = load_input({data, size}, target);
-  const GenericResult result = execute_generic(subject, program, {.trace = settings().trace});
+  const GenericResult result =
+      execute_generic(subject, program, {.trace = settings().trace, .twin = twin_factory(make)});
   for (const std::string& line : result.trace) std::fprintf(stderr, "  %s\n", line.c_str());
   if (result.ok()) return 0;
   const Inv id = result.violation->id;
   const GenericProgram small = minimize_generic(program, [&](const GenericProgram& q) {
-    auto fresh = make();
-    const GenericResult r = execute_generic(fresh, q);
+    const GenericResult r = execute_generic_fresh(make, q);
     return !r.ok() && r.violation->id == id;
   });
-  auto fresh = make();
-  const GenericResult again = execute_generic(fresh, small);
+  const GenericResult again = execute_generic_fresh(make, small);
   report_violation(subject.name(), again.ok() ? *result.violation : *again.violation,
                    again.ok() ? program : small, program.ops.size());
 }

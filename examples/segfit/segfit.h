@@ -127,7 +127,7 @@ class SegFit {
     if (n <= b->size()) return p;
     void* q = alloc(n);
     if (!q) return nullptr;
-    std::memcpy(q, p, b->size());
+    std::memcpy(q, p, std::min(b->size(), block_of(q)->size()));  // what both blocks hold
     free(p);
     return q;
   }
@@ -139,7 +139,7 @@ class SegFit {
     else if (__builtin_mul_overflow(n, size, &bytes))
       return nullptr;
     void* p = alloc(bytes);
-    if (p) std::memset(p, 0, bytes);
+    if (p) std::memset(p, 0, block_of(p)->size());  // the whole block, which holds `bytes`
     return p;
   }
 
