@@ -118,6 +118,10 @@ constexpr std::array<InvariantInfo, NR_INVARIANTS> CATALOG{{
      linear, linear},
     {Inv::METADATA, "METADATA", "the allocator's metadata ranges lie inside the current arena after every op",
      linear, linear},
+    {Inv::STATS, "STATS",
+     "the allocator's statistics agree with the ledger within the adapter's tolerance and every metric is "
+     "finite",
+     linear, linear},
     {Inv::EXPECT, "EXPECT", "a script's expect or check statement holds", constant, constant},
 }};
 

@@ -55,6 +55,7 @@ enum class Inv : std::uint8_t {
   CALLOC,
   RESTORE,
   METADATA,
+  STATS,
   EXPECT,  ///< a script's `expect`/`check` statement did not hold (not an allocator invariant)
 };
 inline constexpr std::size_t NR_INVARIANTS = static_cast<std::size_t>(Inv::EXPECT) + 1;

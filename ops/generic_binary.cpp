@@ -9,7 +9,7 @@
 namespace kmf {
 namespace {
 
-enum class Rec : std::uint8_t { alloc, free, realloc, resize, walk, reserve, double_free, calloc };
+enum class Rec : std::uint8_t { alloc, free, realloc, resize, walk, reserve, double_free, calloc, stats };
 
 constexpr std::array<std::uint64_t, 16> ALIGNS{0,   0,   0,   0,    8,    16,   32, 64,
                                                128, 256, 512, 1024, 2048, 4096, 0,  0};
@@ -43,6 +43,7 @@ std::vector<Rec> record_table(const GenericTarget& t) {
   if (arena && (t.caps & CAP_RESERVE)) add(Rec::reserve, 1);
   if (objects && (t.caps & CAP_STALE_FREE)) add(Rec::double_free, 1);
   if (arena && (t.caps & CAP_CALLOC)) add(Rec::calloc, 2);
+  if (arena && (t.caps & CAP_STATS)) add(Rec::stats, 1);
   return table;
 }
 
@@ -201,6 +202,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
         break;
       }
       case Rec::walk: emit({GenericVerb::walk, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
+      case Rec::stats: emit({GenericVerb::stats, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
       case Rec::reserve: {
         const std::uint8_t o = in.u8();
         const std::uint64_t off = o == ESCAPE ? in.u32() : p.arena->size * o / 255 / gran * gran;
@@ -315,6 +317,7 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
         break;
       case GenericVerb::resize: code = opcode(Rec::resize); break;
       case GenericVerb::walk: code = opcode(Rec::walk); break;
+      case GenericVerb::stats: code = opcode(Rec::stats); break;
       case GenericVerb::reserve: code = opcode(Rec::reserve); break;
       case GenericVerb::calloc: code = opcode(Rec::calloc); break;
     }
@@ -347,7 +350,8 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
         w.u8(ESCAPE);
         w.u32(std::min<std::uint64_t>(op.size, 0xffffffffu));
         break;
-      case GenericVerb::walk: break;
+      case GenericVerb::walk:
+      case GenericVerb::stats: break;
       case GenericVerb::reserve:
         w.u8(ESCAPE);
         w.u32(std::min<std::uint64_t>(op.offset, 0xffffffffu));

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -366,6 +367,7 @@ class ArenaRun : public Run {
                   "init refused an arena of " + std::to_string(init_.size) + " bytes aligned to " +
                       std::to_string(init_.align) + " at " + hex(base_) + ", inside the adapter's geometry");
     note("base " + hex(base_));
+    if ((caps_ & CAP_STATS) && !check_stats("right after init")) return false;
     if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
     return true;
   }
@@ -436,6 +438,7 @@ class ArenaRun : public Run {
       case GenericVerb::calloc: return calloc(op);
       case GenericVerb::resize: return resize(op);
       case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
+      case GenericVerb::stats: return (caps_ & CAP_STATS) ? check_stats("at this op") : skip("no stats");
       case GenericVerb::reserve: return reserve(op);
     }
     return true;
@@ -773,6 +776,51 @@ class ArenaRun : public Run {
       }
     return self_check();
   }
+  /// STATS: the allocator's counters against the ledger (ArenaSubject::stats).
+  bool check_stats(const std::string& when) {
+    const ArenaStats st = s_.stats();
+    const StatsTolerance tol = s_.stats_tolerance();
+    std::uint64_t live = 0, requested = 0, held = 0;  // held: with usable sizes where known
+    for (const auto& [a, r] : live_)
+      if (!r.reserve) {
+        ++live;
+        requested += rec(r).size;
+        held += std::max(rec(r).size, rec(r).usable.value_or(0));
+      }
+    const bool exact = reserves_.empty();  // reservations: the allocator may count them either way
+    auto bad = [&](const std::string& what) {
+      return fail(Inv::STATS, {},
+                  "stats() " + when + ": " + what + " (the ledger: " + std::to_string(live) +
+                      " live blocks, " + std::to_string(requested) + " bytes requested, a " +
+                      std::to_string(size_) + "-byte arena; tolerance " + std::to_string(tol.per_block) +
+                      " bytes per block + " + std::to_string(tol.fixed) + ")");
+    };
+    for (const auto& [metric, v] : st.metrics)
+      if (!std::isfinite(v))
+        return bad("the metric " + metric + " is " + (std::isnan(v) ? "NaN" : "infinite"));
+    const std::uint64_t used_max = held + tol.per_block * live + tol.fixed;
+    if (st.used_blocks && exact && *st.used_blocks != live)
+      return bad("used_blocks is " + std::to_string(*st.used_blocks));
+    if (st.used_bytes && exact && (*st.used_bytes < requested || *st.used_bytes > used_max))
+      return bad("used_bytes is " + std::to_string(*st.used_bytes) + ", outside [" +
+                 std::to_string(requested) + ", " + std::to_string(used_max) + "]");
+    if (st.free_bytes) {
+      if (st.used_bytes && *st.used_bytes + *st.free_bytes > size_)
+        return bad("used_bytes + free_bytes is " + std::to_string(*st.used_bytes + *st.free_bytes) +
+                   ", more than the arena");
+      const std::uint64_t overhead = held + tol.per_block * (2 * live + 1) + tol.fixed;
+      const std::uint64_t free_min = size_ > overhead ? size_ - overhead : 0;
+      if (exact && (*st.free_bytes < free_min || *st.free_bytes > size_))
+        return bad("free_bytes is " + std::to_string(*st.free_bytes) + ", outside [" +
+                   std::to_string(free_min) + ", " + std::to_string(size_) + "]");
+    }
+    if (st.largest_free && st.free_bytes && *st.largest_free > *st.free_bytes)
+      return bad("largest_free " + std::to_string(*st.largest_free) + " is more than free_bytes " +
+                 std::to_string(*st.free_bytes));
+    note("(stats agree)");
+    return true;
+  }
+
   bool self_check() {
     if (!(caps_ & CAP_SELF_CHECK)) return true;
     if (const std::optional<std::string> msg = s_.check())
@@ -797,6 +845,7 @@ class ArenaRun : public Run {
     }
     if (!after_op()) return;
     if ((caps_ & CAP_WALK) && !walk()) return;
+    if ((caps_ & CAP_STATS) && !check_stats("on the emptied arena")) return;
     // The emptied arena serves the largest request the model says fits it
     // (NO-SPURIOUS-FAILURE at teardown: a lost merge or leaked space shows here).
     const std::uint64_t probe = largest_must_fit(model_, arena(), occupied(), init_.align);

@@ -201,6 +201,9 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
       case GenericSeed::walk:
         if (arena && (t.caps & CAP_WALK)) emit(op(GenericVerb::walk));
         break;
+      case GenericSeed::stats:
+        if (arena && (t.caps & CAP_STATS)) emit(op(GenericVerb::stats));
+        break;
       case GenericSeed::reserve:
         if (arena && (t.caps & CAP_RESERVE)) {
           GenericOp o = op(GenericVerb::reserve);

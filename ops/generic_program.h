@@ -7,6 +7,7 @@
 //   b1 = realloc b0 300             # consumes b0 (CAP_REALLOC); align=N with CAP_REALLOC_ALIGN
 //   b2 = realloc null 64            # realloc(nullptr, 64) (CAP_CONTRACT)
 //   b3 = calloc 4 100               # calloc(4, 100) (CAP_CALLOC)
+//   stats                           # the allocator's statistics (CAP_STATS)
 //   free b1
 //   free b1                         # a freed name again: a double free (CAP_STALE_FREE)
 //   resize 2K                       # the arena's new size (CAP_RESIZE)
@@ -43,7 +44,7 @@ struct ArenaInit {
   friend bool operator==(const ArenaInit&, const ArenaInit&) = default;
 };
 
-enum class GenericVerb : std::uint8_t { alloc, free, realloc, resize, walk, reserve, calloc };
+enum class GenericVerb : std::uint8_t { alloc, free, realloc, resize, walk, reserve, calloc, stats };
 
 /// Whether the verb binds a new slot.
 inline bool binds(GenericVerb v) {
@@ -157,6 +158,7 @@ struct GenericSeed {
     double_free,
     fragment,
     calloc,
+    stats,
     NR_KINDS
   };
   std::uint8_t kind = alloc;

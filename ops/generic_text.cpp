@@ -14,8 +14,8 @@
 namespace kmf {
 namespace {
 
-constexpr std::array<std::string_view, 8> WORDS{"arena_init", "alloc", "realloc", "free",
-                                                "resize",     "walk",  "reserve", "calloc"};
+constexpr std::array<std::string_view, 9> WORDS{"arena_init", "alloc",   "realloc", "free", "resize",
+                                                "walk",       "reserve", "calloc",  "stats"};
 
 struct Token {
   std::string_view text;
@@ -208,6 +208,8 @@ class Parser {
       op.size = size(take("a size"));
     } else if (verb.text == "walk") {
       op.verb = GenericVerb::walk;
+    } else if (verb.text == "stats") {
+      op.verb = GenericVerb::stats;
     } else if (verb.text == "reserve") {
       op.verb = GenericVerb::reserve;
       op.offset = number(take("an offset"), "offset");
@@ -280,6 +282,7 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
     case GenericVerb::free: return "free " + name(op.src);
     case GenericVerb::resize: return "resize " + size_text(op.size);
     case GenericVerb::walk: return "walk";
+    case GenericVerb::stats: return "stats";
     case GenericVerb::reserve: return "reserve " + hex(op.offset) + " " + size_text(op.size);
   }
   return "?";

@@ -9,6 +9,7 @@
 //   free NAME                          a freed NAME again is a double free
 //   resize SIZE
 //   walk
+//   stats
 //   reserve OFFSET SIZE
 //
 // Numbers: decimal, 0x hex, optional K/M/G suffix (×1024), up to 2^64 − 1.

@@ -49,6 +49,7 @@ KMF_PROPERTY(GenericClaims, restore_the_emptied_arena_serves_what_a_fresh_twin_s
              SegFit::Bug::none, /*self_check=*/false, /*model=*/false)
 KMF_PROPERTY(GenericClaims, restore_holds_for_the_first_fit_and_buddy_examples_too, FirstFitSubject)
 KMF_PROPERTY(GenericClaims, metadata_the_sentinel_stays_inside_the_resized_arena, SegFitSubject)
+KMF_PROPERTY(GenericClaims, stats_the_allocators_counters_agree_with_the_ledger, SegFitSubject)
 KMF_PROPERTY(GenericClaims, no_spurious_failure_segregated_fit_fails_only_when_no_gap_holds_the_class,
              SegFitSubject, SegFit::Bug::none, /*self_check=*/false)
 
@@ -110,6 +111,12 @@ TEST(PlantedBugs, the_segfit_sentinel_left_past_the_end_is_found) {
   const auto v = find_with_rapidcheck([] { return SegFitSubject(SegFit::Bug::metadata_past_end); });
   ASSERT_TRUE(v);
   EXPECT_EQ(invariant_name(v->id), "METADATA") << format_violation(*v);
+}
+
+TEST(PlantedBugs, the_segfit_metric_dividing_by_zero_on_an_empty_heap_is_found) {
+  const auto v = find_with_rapidcheck([] { return SegFitSubject(SegFit::Bug::stats_div0); });
+  ASSERT_TRUE(v);
+  EXPECT_EQ(invariant_name(v->id), "STATS") << format_violation(*v);
 }
 
 TEST(PlantedBugs, the_segfit_missed_backward_merge_is_found_by_the_model_without_the_self_check) {

@@ -22,6 +22,9 @@
 //              CAP_CALLOC       calloc(n, size): zeroed; an overflowing product returns null
 //              CAP_REALLOC_ALIGN realloc_aligned(p, size, align): realloc keeping an alignment
 //              CAP_KEEPS_CACHE  freed space may stay cached: no RESTORE at teardown
+//              CAP_STATS        stats(): the allocator's own counters, held to the ledger
+//                               within stats_tolerance() (STATS); right after init, at every
+//                               `stats` op and on the emptied arena at teardown
 //   model      fit_model() makes NO-SPURIOUS-FAILURE and RESIZE's "must succeed" exact
 //   model-free RESTORE: after the teardown frees everything, the arena must serve a request as
 //              large as the largest one a fresh twin (GenericExecOptions::twin) serves
@@ -39,12 +42,31 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "check/fit_model.h"
 #include "check/subjects/capabilities.h"
 #include "check/subjects/contract.h"
 
 namespace kmf {
+
+/// What an allocator's statistics call says (umm_info, mallinfo, TLSF's
+/// walk, o1heapGetDiagnostics); every field is optional.
+struct ArenaStats {
+  std::optional<std::uint64_t> used_blocks;   ///< live blocks
+  std::optional<std::uint64_t> used_bytes;    ///< bytes the live blocks hold
+  std::optional<std::uint64_t> free_bytes;    ///< bytes free for allocation
+  std::optional<std::uint64_t> largest_free;  ///< the largest free block
+  /// Any derived numbers (fragmentation, mean block size, …): each must be finite.
+  std::vector<std::pair<std::string, double>> metrics;
+};
+
+/// How far the counters may stray from the ledger (the allocator's overhead).
+struct StatsTolerance {
+  std::uint64_t per_block = 0;  ///< bytes of overhead per block (headers, rounding)
+  std::uint64_t fixed = 0;      ///< bytes of overhead per arena (control structures)
+};
 
 /// The arenas an adapter accepts; the decoder, the generators and the
 /// executor keep every arena_init and resize inside it.
@@ -97,6 +119,15 @@ class ArenaSubject {
   /// CAP_REALLOC_ALIGN: realloc whose result is aligned to `align` (a power
   /// of two above the arena's; non-powers only as the contract allows).
   virtual void* realloc_aligned(void* /*p*/, std::size_t /*size*/, std::size_t /*align*/) { return nullptr; }
+  /// CAP_STATS: the allocator's counters. With `held` the live blocks'
+  /// bytes (the usable size where CAP_USABLE_SIZE tells it, else the
+  /// request), the ledger holds them to: used_blocks = the live blocks;
+  /// requested ≤ used_bytes ≤ held + per_block·live + fixed; used_bytes +
+  /// free_bytes ≤ the arena; free_bytes ≥ the arena − held −
+  /// per_block·(2·live + 1) − fixed; largest_free ≤ free_bytes; every metric
+  /// finite. (Counts are not compared while a reservation is live.)
+  virtual ArenaStats stats() const { return {}; }
+  virtual StatsTolerance stats_tolerance() const { return {}; }
 };
 
 }  // namespace kmf

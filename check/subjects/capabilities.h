@@ -27,6 +27,7 @@
 //   CAP_CALLOC        arena                 calloc(n, size), overflowing products too (CALLOC)
 //   CAP_REALLOC_ALIGN arena                 realloc with an alignment (ALIGNMENT, INTEGRITY)
 //   CAP_KEEPS_CACHE   arena                 the allocator may keep freed space cached: no RESTORE
+//   CAP_STATS         arena                 stats() compared with the ledger (STATS)
 #pragma once
 
 #include <cstdint>
@@ -53,7 +54,8 @@ enum Cap : std::uint32_t {
   CAP_CALLOC = 1u << 15,
   CAP_REALLOC_ALIGN = 1u << 16,
   CAP_KEEPS_CACHE = 1u << 17,
-  CAP_ALL = (1u << 18) - 1,
+  CAP_STATS = 1u << 18,
+  CAP_ALL = (1u << 19) - 1,
 };
 using Caps = std::uint32_t;
 

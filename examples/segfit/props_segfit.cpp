@@ -12,6 +12,7 @@ KMF_PROPERTY(SegFitRoundingOverflow, is_found, example::SegFitSubject, SegFit::B
 KMF_PROPERTY(SegFitCallocProduct, is_found, example::SegFitSubject, SegFit::Bug::calloc_product)
 KMF_PROPERTY(SegFitWrongList, is_found, example::SegFitSubject, SegFit::Bug::wrong_list)
 KMF_PROPERTY(SegFitMetadataPastEnd, is_found, example::SegFitSubject, SegFit::Bug::metadata_past_end)
+KMF_PROPERTY(SegFitStatsDiv0, is_found, example::SegFitSubject, SegFit::Bug::stats_div0)
 KMF_PROPERTY(SegFitNoBackwardMerge, is_found_without_the_self_check, example::SegFitSubject,
              SegFit::Bug::no_backward_merge, /*self_check=*/false)
 KMF_PROPERTY(SegFitNoBackwardMergeNoModel, is_found_by_restore, example::SegFitSubject,

@@ -24,6 +24,8 @@
 //                      class below (invisible to the caller; check() sees it)  → SELF-CHECK
 //   metadata_past_end  a shrink moves the last block's end but leaves the
 //                      sentinel where the old end was                          → METADATA
+//   stats_div0         the mean-block metric divides by the number of used
+//                      blocks, which is 0 on an empty heap                     → STATS
 #pragma once
 
 #include <algorithm>
@@ -47,7 +49,8 @@ class SegFit {
     no_backward_merge,
     calloc_product,
     wrong_list,
-    metadata_past_end
+    metadata_past_end,
+    stats_div0
   };
   static constexpr std::size_t HEADER = 16, GRANULE = 16, MIN_BLOCK = 16, SL_LOG2 = 2;
   static constexpr std::size_t SMALL = GRANULE << SL_LOG2;  // 64: below it classes are one granule apart
@@ -202,6 +205,27 @@ class SegFit {
     for (Block* b = first(); b != sentinel_; b = next(b))
       if (!b->is_free()) visit(payload(b), b->size());
   }
+  struct Stats {
+    std::size_t used_blocks = 0, used_bytes = 0, free_bytes = 0, largest_free = 0;
+    double mean_used_block = 0;
+  };
+  /// One walk over the blocks (payload bytes; headers count as neither).
+  Stats stats() const {
+    Stats st;
+    for (Block* b = first(); b != sentinel_; b = next(b)) {
+      if (b->is_free()) {
+        st.free_bytes += b->size();
+        st.largest_free = std::max(st.largest_free, b->size());
+      } else {
+        ++st.used_blocks;
+        st.used_bytes += b->size();
+      }
+    }
+    if (bug_ == Bug::stats_div0 || st.used_blocks != 0)  // BUG: 0/0 on an empty heap
+      st.mean_used_block = static_cast<double>(st.used_bytes) / static_cast<double>(st.used_blocks);
+    return st;
+  }
+
   /// The sentinel header: the only metadata inside the arena.
   const std::byte* sentinel() const { return sentinel_meta_; }
 
@@ -325,12 +349,12 @@ class SegFitSubject : public kmf::ArenaSubject {
   kmf::Caps capabilities() const override {
     return kmf::CAP_ALIGN | kmf::CAP_REALLOC | kmf::CAP_USABLE_SIZE | kmf::CAP_IS_EMPTY | kmf::CAP_WALK |
            kmf::CAP_RESIZE | kmf::CAP_METADATA | kmf::CAP_STALE_FREE | kmf::CAP_CONTRACT | kmf::CAP_CALLOC |
-           (self_check_ ? kmf::Caps{kmf::CAP_SELF_CHECK} : 0);
+           kmf::CAP_STATS | (self_check_ ? kmf::Caps{kmf::CAP_SELF_CHECK} : 0);
   }
   kmf::ArenaGeometry geometry() const override {
     return {.min_size = 256,
             .max_size = 64 << 10,
-            .size_granule = 16,
+            .size_granule = 64,  // grows of 64+ bytes: every grow holds a block of its own
             .base_align = 16,
             .min_align = 16,
             .max_align = 16};
@@ -364,6 +388,17 @@ class SegFitSubject : public kmf::ArenaSubject {
   void walk(const BlockVisitor& visit) const override { heap_.walk(visit); }
   void metadata(const BlockVisitor& visit) const override { visit(heap_.sentinel(), SegFit::HEADER); }
   std::optional<std::string> check() const override { return heap_.check(); }
+  kmf::ArenaStats stats() const override {
+    const SegFit::Stats st = heap_.stats();
+    return {.used_blocks = st.used_blocks,
+            .used_bytes = st.used_bytes,
+            .free_bytes = st.free_bytes,
+            .largest_free = st.largest_free,
+            .metrics = {{"mean_used_block", st.mean_used_block}}};
+  }
+  // A block's payload exceeds its request by under 16 (rounding) + 32 (an
+  // unsplit tail); every block and the sentinel cost a 16-byte header.
+  kmf::StatsTolerance stats_tolerance() const override { return {.per_block = 48, .fixed = 64}; }
 
  private:
   SegFit heap_;

@@ -130,6 +130,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Planted{SegFit::Bug::calloc_product, true, Inv::CALLOC, "calloc_product"},
                       Planted{SegFit::Bug::wrong_list, true, Inv::SELF_CHECK, "wrong_list"},
                       Planted{SegFit::Bug::metadata_past_end, true, Inv::METADATA, "metadata_past_end"},
+                      Planted{SegFit::Bug::stats_div0, true, Inv::STATS, "stats_div0"},
                       Planted{SegFit::Bug::no_backward_merge, false, Inv::NO_SPURIOUS_FAILURE,
                               "no_backward_merge (self-check off)"}),
     [](const auto& info) {
@@ -331,6 +332,27 @@ TEST(Metadata, a_shrink_that_leaves_the_sentinel_behind_is_found) {
   const std::string_view prog = "arena_init size=4K align=16\nb0 = alloc 64\nresize 2K\n";
   expect_fires([] { return SegFitSubject(SegFit::Bug::metadata_past_end); }, prog, Inv::METADATA);
   expect_clean([] { return SegFitSubject(); }, prog);
+}
+
+TEST(Stats, counters_that_disagree_with_the_ledger_fire) {
+  class Miscounting : public SegFitSubject {
+    ArenaStats stats() const override {
+      ArenaStats st = SegFitSubject::stats();
+      if (st.used_blocks && *st.used_blocks == 2) st.used_blocks = 1;  // forgets one block
+      return st;
+    }
+  };
+  const Violation v =
+      expect_fires([] { return Miscounting(); }, "b0 = alloc 8\nb1 = alloc 8\nstats\n", Inv::STATS);
+  EXPECT_EQ(v.op_index, 2u);
+  EXPECT_NE(v.explanation.find("used_blocks is 1"), std::string::npos) << v.explanation;
+  expect_clean([] { return SegFitSubject(); }, "b0 = alloc 8\nb1 = alloc 8\nstats\nfree b0\nstats\n");
+}
+
+TEST(Stats, a_metric_that_divides_by_zero_on_the_empty_heap_is_found_right_after_init) {
+  const Violation v =
+      expect_fires([] { return SegFitSubject(SegFit::Bug::stats_div0); }, "b0 = alloc 8\n", Inv::STATS);
+  EXPECT_NE(v.explanation.find("the metric mean_used_block is NaN"), std::string::npos) << v.explanation;
 }
 
 // ---- the segregated model: classes as TLSF rounds them; explanations say what it computed --------
