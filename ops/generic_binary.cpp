@@ -30,6 +30,10 @@ constexpr std::uint8_t CALLOC_TABLE = 0xe0;
 
 bool arena_kind(const GenericTarget& t) { return t.kind == SubjectKind::arena; }
 
+/// Geometries with arenas above 4 GiB: arena sizes and resize targets are
+/// u64 instead of u32.
+bool wide(const ArenaGeometry& g) { return g.max_size > 0xffffffffu; }
+
 std::vector<Rec> record_table(const GenericTarget& t) {
   std::vector<Rec> table;
   auto add = [&](Rec r, int w) { table.insert(table.end(), static_cast<std::size_t>(w), r); };
@@ -106,7 +110,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     ArenaInit init;
     const std::uint8_t s = in.u8();
     init.size = s == ESCAPE
-                    ? in.u32()
+                    ? (wide(g) ? in.u64() : in.u32())
                     : g.min_size + (g.max_size - std::min(g.max_size, g.min_size)) * s * s / (254 * 254);
     const std::uint8_t a = in.u8();
     const std::uint64_t lo = std::bit_floor(std::max<std::uint64_t>(g.min_align, 1));
@@ -128,7 +132,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     } else if (m < ESCAPE) {
       v = whole * (m - FRACTION + 1) / 64;
     } else {
-      v = in.u32();
+      v = wide(t.geometry) ? in.u64() : in.u32();
     }
     return std::clamp<std::uint64_t>(v, 1, max_req);
   };
@@ -197,7 +201,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
         else if (r < ESCAPE)
           to = init + (max - std::min(max, init)) * (r % 64 + 1) / 64;
         else
-          to = in.u32();
+          to = wide(t.geometry) ? in.u64() : in.u32();
         emit({GenericVerb::resize, NO_SLOT, NO_SLOT, normalize_arena_size(to, t.geometry), 0, 0, false, 0});
         break;
       }
@@ -232,7 +236,10 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
   if (arena_kind(t)) {
     init = normalize(p.arena.value_or(ArenaInit{}), t.geometry);
     w.u8(ESCAPE);
-    w.u32(init.size);
+    if (wide(t.geometry))
+      w.u64(init.size);
+    else
+      w.u32(init.size);
     w.u8(ESCAPE);
     w.u8(static_cast<std::uint64_t>(std::countr_zero(init.align)));
   }
@@ -249,13 +256,17 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       w.u64(v);
       return;
     }
-    v = std::clamp<std::uint64_t>(v, 1, std::min<std::uint64_t>(max_req, 0xffffffffu));
+    const bool w64 = wide(t.geometry);
+    v = std::clamp<std::uint64_t>(v, 1, w64 ? max_req : std::min<std::uint64_t>(max_req, 0xffffffffu));
     if (v <= MAX_SMALL) {
       w.u8(SMALL_SIZE + ((v - 1) >> 8));
       w.u8((v - 1) & 0xff);
     } else {
       w.u8(ESCAPE);
-      w.u32(v);
+      if (w64)
+        w.u64(v);
+      else
+        w.u32(v);
     }
   };
   GenericSlots slots;
@@ -348,7 +359,10 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
         break;
       case GenericVerb::resize:
         w.u8(ESCAPE);
-        w.u32(std::min<std::uint64_t>(op.size, 0xffffffffu));
+        if (wide(t.geometry))
+          w.u64(op.size);
+        else
+          w.u32(std::min<std::uint64_t>(op.size, 0xffffffffu));
         break;
       case GenericVerb::walk:
       case GenericVerb::stats: break;

@@ -249,14 +249,23 @@ class Run {
   }
 
   // ---- stamps -----------------------------------------------------------------------------
+  /// The byte ranges of a block of `size` bytes that carry stamps: all of
+  /// it up to SPARSE_ABOVE, else its first and last SPARSE_EDGE bytes (a
+  /// block of gigabytes in a lazily reserved arena is not written whole).
+  static constexpr std::uint64_t SPARSE_ABOVE = 256 << 10, SPARSE_EDGE = 64 << 10;
+  static std::vector<AddrRange> stamped(std::uint64_t size) {
+    if (size <= SPARSE_ABOVE) return {{0, size}};
+    return {{0, SPARSE_EDGE}, {size - SPARSE_EDGE, size}};
+  }
   void stamp(const Rec& b) {
     if (!can_touch() || b.size == 0) return;
     std::vector<std::byte> buf(std::min<std::uint64_t>(b.size, 1 << 16));
-    for (std::uint64_t off = 0; off < b.size; off += buf.size()) {
-      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), b.size - off);
-      stamp_bytes(b.id, off, {buf.data(), n});
-      write_mem(b.addr + off, {buf.data(), n});
-    }
+    for (const AddrRange& r : stamped(b.size))
+      for (std::uint64_t off = r.lo; off < r.hi; off += buf.size()) {
+        const std::uint64_t n = std::min<std::uint64_t>(buf.size(), r.hi - off);
+        stamp_bytes(b.id, off, {buf.data(), n});
+        write_mem(b.addr + off, {buf.data(), n});
+      }
   }
   /// realloc moved `before` to `b`: the common prefix must read back with the
   /// old block's stamps. `what` names the call in the message.
@@ -273,12 +282,13 @@ class Run {
   std::optional<std::uint64_t> changed(const Rec& b, std::uint64_t len) {
     if (!can_touch()) return std::nullopt;
     std::vector<std::byte> buf(std::min<std::uint64_t>(std::max<std::uint64_t>(len, 1), 1 << 16));
-    for (std::uint64_t off = 0; off < len; off += buf.size()) {
-      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), len - off);
-      if (!read_mem(b.addr + off, {buf.data(), n})) return off;
-      for (std::uint64_t i = 0; i < n; ++i)
-        if (buf[i] != std::byte{stamp_byte(b.id, off + i)}) return off + i;
-    }
+    for (const AddrRange& r : stamped(b.size))
+      for (std::uint64_t off = r.lo; off < std::min(r.hi, len); off += buf.size()) {
+        const std::uint64_t n = std::min<std::uint64_t>(buf.size(), std::min(r.hi, len) - off);
+        if (!read_mem(b.addr + off, {buf.data(), n})) return off;
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (buf[i] != std::byte{stamp_byte(b.id, off + i)}) return off + i;
+      }
     return std::nullopt;
   }
   bool verify(const Ref& r, const std::string& when) {
@@ -322,7 +332,7 @@ class Run {
 class ArenaRun : public Run {
  public:
   ArenaRun(ArenaSubject& s, const GenericProgram& p, const GenericExecOptions& o)
-      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), geo_(s.geometry()), model_(s.fit_model()) {}
+      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), geo_(s.geometry()) {}
 
  private:
   std::uint64_t end() const { return base_ + size_; }
@@ -367,6 +377,7 @@ class ArenaRun : public Run {
                   "init refused an arena of " + std::to_string(init_.size) + " bytes aligned to " +
                       std::to_string(init_.align) + " at " + hex(base_) + ", inside the adapter's geometry");
     note("base " + hex(base_));
+    model_ = s_.fit_model();  // asked after init: it may depend on init's alignment
     if ((caps_ & CAP_STATS) && !check_stats("right after init")) return false;
     if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
     return true;
@@ -561,15 +572,16 @@ class ArenaRun : public Run {
     b.align = init_.align;
     if (!check_block(b, "the calloc'ed block " + name(op.dst))) return false;
     std::vector<std::byte> buf(std::min<std::uint64_t>(std::max<std::uint64_t>(product, 1), 1 << 16));
-    for (std::uint64_t off = 0; off < product; off += buf.size()) {
-      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), product - off);
-      std::memcpy(buf.data(), ptr_of(a + off), n);
-      for (std::uint64_t i = 0; i < n; ++i)
-        if (buf[i] != std::byte{0})
-          return fail(Inv::CALLOC, {a + off + i},
-                      "byte " + std::to_string(off + i) + " of the calloc'ed block " + name(op.dst) +
-                          " reads " + hex(std::to_integer<unsigned>(buf[i])) + ", not zero");
-    }
+    for (const AddrRange& r : stamped(product))
+      for (std::uint64_t off = r.lo; off < r.hi; off += buf.size()) {
+        const std::uint64_t n = std::min<std::uint64_t>(buf.size(), r.hi - off);
+        std::memcpy(buf.data(), ptr_of(a + off), n);
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (buf[i] != std::byte{0})
+            return fail(Inv::CALLOC, {a + off + i},
+                        "byte " + std::to_string(off + i) + " of the calloc'ed block " + name(op.dst) +
+                            " reads " + hex(std::to_integer<unsigned>(buf[i])) + ", not zero");
+      }
     bind(op.dst, b);
     stamp(slot(op.dst));
     return true;

@@ -355,6 +355,62 @@ TEST(Stats, a_metric_that_divides_by_zero_on_the_empty_heap_is_found_right_after
   EXPECT_NE(v.explanation.find("the metric mean_used_block is NaN"), std::string::npos) << v.explanation;
 }
 
+// ---- arenas: exact base alignment, any byte size, many GiB reserved lazily -----------------------
+
+/// The first-fit example over arenas of up to 8 GiB with byte-granular
+/// sizes, its base aligned to exactly 16.
+class BigFirstFit : public example::FirstFitSubject {
+ public:
+  ArenaGeometry geometry() const override {
+    return {.min_size = 256,
+            .max_size = std::uint64_t{8} << 30,
+            .size_granule = 16,
+            .base_align = 16,
+            .min_align = 16,
+            .max_align = 16};
+  }
+  bool init(void* base, std::size_t size, std::size_t align) override {
+    base_mod_32 = reinterpret_cast<std::uintptr_t>(base) % 32;
+    return FirstFitSubject::init(base, size, align);
+  }
+  std::uintptr_t base_mod_32 = 0;
+};
+
+TEST(Arena, an_8_gib_arena_is_reachable_and_costs_only_what_is_touched) {
+  const std::string_view prog =
+      "arena_init size=8G align=16\nb0 = alloc 6G\nb1 = alloc 1G\nfree b0\nb2 = alloc 5G\nb3 = realloc b1 "
+      "2G\n";
+  expect_clean([] { return BigFirstFit(); }, prog);
+  // The binary form carries sizes above 4 GiB for such a geometry.
+  const GenericTarget t = generic_target(BigFirstFit());
+  const GenericProgram p = parse(prog);
+  EXPECT_EQ(decode_generic(encode_generic(p, t), t), p);
+}
+
+TEST(Arena, the_base_is_aligned_to_exactly_base_align) {
+  BigFirstFit s;
+  ASSERT_TRUE(execute_generic(s, parse("arena_init size=4K align=16\n")).ok());
+  EXPECT_EQ(s.base_mod_32, 16u);  // 16, not 32: an allocator assuming more alignment shows it
+}
+
+TEST(Arena, the_fit_model_is_asked_after_init_so_it_may_depend_on_its_alignment) {
+  class AlignedModel : public example::FirstFitSubject {
+   public:
+    bool init(void* base, std::size_t size, std::size_t align) override {
+      align_ = align;
+      return FirstFitSubject::init(base, size, align);
+    }
+    FitModel fit_model() const override { return FitModel::first_fit(16, 16, align_); }  // slack = align
+    std::size_t align_ = 0;
+  };
+  const GenericResult r =
+      execute_generic(*std::make_unique<AlignedModel>(), parse("arena_init size=1K align=16\nb0 = alloc 1\n"),
+                      {.trace = true});
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r.trace.back().find("probe alloc 992"), std::string::npos)
+      << r.trace.back();  // granule 16, not 1
+}
+
 // ---- the segregated model: classes as TLSF rounds them; explanations say what it computed --------
 
 TEST(SegregatedModel, a_request_rounds_to_the_start_of_the_next_class) {
