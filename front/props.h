@@ -58,7 +58,9 @@ inline rc::Gen<GenericSeed> gen_seed(bool hostile = false) {
                                                                        {1, K::reserve},
                                                                        {1, K::double_free},
                                                                        {1, K::fragment},
-                                                                       {2, K::calloc}})
+                                                                       {2, K::calloc},
+                                                                       {1, K::stats},
+                                                                       {1, K::init}})
                              : rc::gen::weightedElement<std::uint8_t>({{8, K::alloc},
                                                                        {5, K::free},
                                                                        {2, K::realloc},
@@ -66,7 +68,8 @@ inline rc::Gen<GenericSeed> gen_seed(bool hostile = false) {
                                                                        {1, K::walk},
                                                                        {1, K::reserve},
                                                                        {1, K::double_free},
-                                                                       {1, K::fragment}});
+                                                                       {1, K::fragment},
+                                                                       {1, K::stats}});
   const auto hostile_gen =
       hostile ? rc::gen::weightedElement<std::uint8_t>({{6, 0}, {1, 1}}) : rc::gen::just<std::uint8_t>(0);
   return rc::gen::apply(
@@ -96,12 +99,12 @@ inline rc::Gen<GenericSeed> gen_seed(bool hostile = false) {
 inline rc::Gen<GenericProgram> gen_generic_program(const GenericTarget& target) {
   const ArenaGeometry g = target.geometry;
   return rc::gen::apply(
-      [target](std::uint64_t size, std::uint64_t align, const std::vector<GenericSeed>& seeds) {
-        return build_generic_program(target, ArenaInit{size, align}, seeds);
+      [target](std::uint64_t size, std::uint64_t align, bool early, const std::vector<GenericSeed>& seeds) {
+        return build_generic_program(target, ArenaInit{size, align, early}, seeds);
       },
       rc::gen::oneOf(rc::gen::just(g.min_size), rc::gen::inRange(g.min_size, g.min_size * 8 + 1),
                      rc::gen::inRange(g.min_size, g.max_size + 1)),
-      rc::gen::inRange(g.min_align, g.max_align + 1),
+      rc::gen::inRange(g.min_align, g.max_align + 1), rc::gen::weightedElement<bool>({{3, false}, {1, true}}),
       rc::gen::container<std::vector<GenericSeed>>(
           gen_seed(hostile(target) || (target.caps & CAP_CALLOC) != 0)));
 }

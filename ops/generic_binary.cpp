@@ -9,7 +9,18 @@
 namespace kmf {
 namespace {
 
-enum class Rec : std::uint8_t { alloc, free, realloc, resize, walk, reserve, double_free, calloc, stats };
+enum class Rec : std::uint8_t {
+  alloc,
+  free,
+  realloc,
+  resize,
+  walk,
+  reserve,
+  double_free,
+  calloc,
+  stats,
+  init
+};
 
 constexpr std::array<std::uint64_t, 16> ALIGNS{0,   0,   0,   0,    8,    16,   32, 64,
                                                128, 256, 512, 1024, 2048, 4096, 0,  0};
@@ -21,10 +32,11 @@ constexpr std::uint64_t MAX_SMALL = 12288;
 // Hostile targets (CAP_CONTRACT): size codes HOSTILE .. HOSTILE + 14 pick
 // hostile_size(), HOSTILE + 15 reads a u64; align codes 14 and 15 are 2^63
 // and a non-power of two (when the contract takes them), the align escape
-// reads log2 mod 64; a realloc slot byte of NULL_SLOT is realloc(nullptr).
+// reads log2 mod 64; a realloc slot byte of NULL_SLOT or more is
+// realloc(nullptr); size code 0 (2^0 + 0 − 1) is size 0, not clamped to 1.
 constexpr std::uint8_t HOSTILE = 0x80;
 constexpr std::uint8_t HOSTILE_U64 = HOSTILE + NR_HOSTILE_SIZES;
-constexpr std::uint8_t NULL_SLOT = 0xff;
+constexpr std::uint8_t NULL_SLOT = 0xf0;  // and above
 // calloc counts: c < CALLOC_TABLE is 1 + c mod 32; then calloc_count(); 0xff reads a u64.
 constexpr std::uint8_t CALLOC_TABLE = 0xe0;
 
@@ -33,6 +45,12 @@ bool arena_kind(const GenericTarget& t) { return t.kind == SubjectKind::arena; }
 /// Geometries with arenas above 4 GiB: arena sizes and resize targets are
 /// u64 instead of u32.
 bool wide(const ArenaGeometry& g) { return g.max_size > 0xffffffffu; }
+
+/// Targets whose contract tests calls before init read one more header
+/// byte: early = (byte mod 4 == 0).
+bool early_header(const GenericTarget& t) {
+  return hostile(t) && t.contract.before_init == Contract::BeforeInit::refused;
+}
 
 std::vector<Rec> record_table(const GenericTarget& t) {
   std::vector<Rec> table;
@@ -48,6 +66,7 @@ std::vector<Rec> record_table(const GenericTarget& t) {
   if (objects && (t.caps & CAP_STALE_FREE)) add(Rec::double_free, 1);
   if (arena && (t.caps & CAP_CALLOC)) add(Rec::calloc, 2);
   if (arena && (t.caps & CAP_STATS)) add(Rec::stats, 1);
+  if (hostile(t) && t.contract.second_init != Contract::SecondInit::untested) add(Rec::init, 1);
   return table;
 }
 
@@ -116,6 +135,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     const std::uint64_t lo = std::bit_floor(std::max<std::uint64_t>(g.min_align, 1));
     init.align = a == ESCAPE ? std::uint64_t{1} << (in.u8() % 32) : lo << (a % align_levels(g));
     p.arena = normalize(init, g);
+    if (early_header(t)) p.arena->early = in.u8() % 4 == 0;
   }
   const std::uint64_t whole = p.arena ? p.arena->size : max_req;
   const std::uint64_t gran = std::max<std::uint64_t>(t.geometry.size_granule, 1);
@@ -134,7 +154,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     } else {
       v = wide(t.geometry) ? in.u64() : in.u32();
     }
-    return std::clamp<std::uint64_t>(v, 1, max_req);
+    return std::clamp<std::uint64_t>(v, hostile_ok ? 0 : 1, max_req);  // hostile: 2^0 + 0 − 1 is size 0
   };
   auto align = [&]() -> std::uint64_t {
     const std::uint8_t a = in.u8();
@@ -179,7 +199,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
         break;
       case Rec::realloc: {
         const std::uint8_t b = in.u8();
-        const bool from_null = hostile_ok && (b == NULL_SLOT || slots.live_list().empty());
+        const bool from_null = hostile_ok && (b >= NULL_SLOT || slots.live_list().empty());
         const Slot s = from_null ? NO_SLOT : pick(slots.live_list(), b);
         const std::uint64_t sz = size();
         const std::uint64_t al = realloc_align ? align() : 0;
@@ -207,6 +227,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
       }
       case Rec::walk: emit({GenericVerb::walk, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
       case Rec::stats: emit({GenericVerb::stats, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
+      case Rec::init: emit({GenericVerb::init, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
       case Rec::reserve: {
         const std::uint8_t o = in.u8();
         const std::uint64_t off = o == ESCAPE ? in.u32() : p.arena->size * o / 255 / gran * gran;
@@ -242,6 +263,7 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       w.u32(init.size);
     w.u8(ESCAPE);
     w.u8(static_cast<std::uint64_t>(std::countr_zero(init.align)));
+    if (early_header(t)) w.u8(p.arena && p.arena->early ? 0 : 1);
   }
   const std::vector<Rec> table = record_table(t);
   auto opcode = [&](Rec r) -> int {
@@ -290,7 +312,8 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       w.u8(static_cast<std::uint64_t>(std::countr_zero(std::bit_floor(a))));
     }
   };
-  const int max_index = hostile_ok ? 254 : 255;  // hostile: 0xff is realloc(nullptr)
+  const int max_index =
+      hostile_ok ? NULL_SLOT - 1 : 255;  // hostile: NULL_SLOT and above are realloc(nullptr)
   auto index_in = [&](const std::vector<Slot>& v, Slot s) -> int {
     const auto it = std::find(v.begin(), v.end(), s);
     return it == v.end() || it - v.begin() > max_index ? -1 : static_cast<int>(it - v.begin());
@@ -329,6 +352,7 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       case GenericVerb::resize: code = opcode(Rec::resize); break;
       case GenericVerb::walk: code = opcode(Rec::walk); break;
       case GenericVerb::stats: code = opcode(Rec::stats); break;
+      case GenericVerb::init: code = opcode(Rec::init); break;
       case GenericVerb::reserve: code = opcode(Rec::reserve); break;
       case GenericVerb::calloc: code = opcode(Rec::calloc); break;
     }
@@ -365,7 +389,8 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
           w.u32(std::min<std::uint64_t>(op.size, 0xffffffffu));
         break;
       case GenericVerb::walk:
-      case GenericVerb::stats: break;
+      case GenericVerb::stats:
+      case GenericVerb::init: break;
       case GenericVerb::reserve:
         w.u8(ESCAPE);
         w.u32(std::min<std::uint64_t>(op.offset, 0xffffffffu));

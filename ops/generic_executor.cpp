@@ -372,6 +372,7 @@ class ArenaRun : public Run {
     size_ = init_.size;
     poison_outside();
     op_text_ = "arena_init size=" + std::to_string(init_.size) + " align=" + std::to_string(init_.align);
+    if (p_.arena && p_.arena->early && !early_calls()) return false;
     if (!s_.init(ptr_of(base_), init_.size, init_.align))
       return fail(Inv::NO_SPURIOUS_FAILURE, {base_},
                   "init refused an arena of " + std::to_string(init_.size) + " bytes aligned to " +
@@ -380,6 +381,68 @@ class ArenaRun : public Run {
     model_ = s_.fit_model();  // asked after init: it may depend on init's alignment
     if ((caps_ & CAP_STATS) && !check_stats("right after init")) return false;
     if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
+    return true;
+  }
+
+  /// Contract::before_init: the API before init and after a failed init
+  /// (of 0 bytes) answers null and does not crash.
+  bool early_calls() {
+    if (!contract() || s_.contract().before_init != Contract::BeforeInit::refused) {
+      note("(early=1: the contract does not test calls before init: skipped)");
+      return true;
+    }
+    const std::string base_text = op_text_;
+    auto refused = [&](const std::string& when) {
+      op_text_ = base_text + " (" + when + ")";
+      if (void* p = s_.alloc(64, 0))
+        return fail(Inv::CONTRACT, {addr_of(p)},
+                    "alloc of 64 bytes " + when + " returned " + at(addr_of(p)) +
+                        ", but the contract says calls before init are refused (null)");
+      if (caps_ & CAP_CALLOC)
+        if (void* p = s_.calloc(1, 64))
+          return fail(
+              Inv::CONTRACT, {addr_of(p)},
+              "calloc(1, 64) " + when + " returned " + at(addr_of(p)) + ", but the contract says null");
+      if ((caps_ & CAP_REALLOC))
+        if (void* p = s_.realloc(nullptr, 64))
+          return fail(Inv::CONTRACT, {addr_of(p)},
+                      "realloc(nullptr, 64) " + when + " returned " + at(addr_of(p)) +
+                          ", but the contract says null");
+      if (caps_ & CAP_STATS) (void)s_.stats();  // must not crash; no numbers are promised
+      if (caps_ & CAP_IS_EMPTY) (void)s_.is_empty();
+      return true;
+    };
+    if (!refused("before init")) return false;
+    op_text_ = base_text + " (init of 0 bytes)";
+    if (s_.init(ptr_of(base_), 0, init_.align))
+      return fail(Inv::CONTRACT, {base_}, "init of a 0-byte arena succeeded, but it must fail");
+    if (!refused("after a failed init")) return false;
+    op_text_ = base_text;
+    note("(early calls refused)");
+    return true;
+  }
+
+  /// Contract::second_init: a second init on the live arena.
+  bool reinit() {
+    if (!contract() || s_.contract().second_init == Contract::SecondInit::untested)
+      return skip("the contract does not test a second init");
+    const bool resets = s_.contract().second_init == Contract::SecondInit::resets;
+    const bool ok = s_.init(ptr_of(base_), size_, init_.align);
+    note(ok ? "-> ok" : "-> refused");
+    if (ok != resets)
+      return fail(Inv::CONTRACT, {base_},
+                  std::string("a second init ") + (ok ? "succeeded" : "was refused") +
+                      ", but the contract says it " + (resets ? "resets the heap" : "is refused"));
+    if (!resets) {
+      if (verify_all("read back after the refused second init")) return true;
+      result_.violation->id = Inv::CONTRACT;  // the refused init changed a live block
+      return false;
+    }
+    // The heap starts over: every block and reservation is gone, not freed.
+    for (auto& r : recs_)
+      if (r.state == State::live) r.state = State::freed;
+    reserves_.clear();
+    live_.clear();
     return true;
   }
 
@@ -450,6 +513,7 @@ class ArenaRun : public Run {
       case GenericVerb::resize: return resize(op);
       case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
       case GenericVerb::stats: return (caps_ & CAP_STATS) ? check_stats("at this op") : skip("no stats");
+      case GenericVerb::init: return reinit();
       case GenericVerb::reserve: return reserve(op);
     }
     return true;
@@ -1246,6 +1310,7 @@ GenericTarget generic_target(const ArenaSubject& s) {
   t.caps = s.capabilities();
   t.geometry = s.geometry();
   t.max_request = t.geometry.max_size;
+  if (t.caps & CAP_CONTRACT) t.contract = s.contract();
   return t;
 }
 

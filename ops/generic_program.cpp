@@ -124,7 +124,10 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
   GenericProgram p;
   const bool arena = t.kind == SubjectKind::arena;
   const bool hostile_ok = hostile(t);
-  if (arena) p.arena = normalize(init, t.geometry);
+  if (arena) {
+    p.arena = normalize(init, t.geometry);
+    p.arena->early = init.early && hostile_ok && t.contract.before_init == Contract::BeforeInit::refused;
+  }
   const std::uint64_t max_request = arena ? t.geometry.max_size : std::max<std::uint64_t>(t.max_request, 1);
   const std::uint64_t whole = arena ? p.arena->size : max_request;
   const std::uint64_t gran = std::max<std::uint64_t>(t.geometry.size_granule, 1);
@@ -200,6 +203,10 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         break;
       case GenericSeed::walk:
         if (arena && (t.caps & CAP_WALK)) emit(op(GenericVerb::walk));
+        break;
+      case GenericSeed::init:
+        if (hostile_ok && t.contract.second_init != Contract::SecondInit::untested)
+          emit(op(GenericVerb::init));
         break;
       case GenericSeed::stats:
         if (arena && (t.caps & CAP_STATS)) emit(op(GenericVerb::stats));

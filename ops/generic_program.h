@@ -8,6 +8,8 @@
 //   b2 = realloc null 64            # realloc(nullptr, 64) (CAP_CONTRACT)
 //   b3 = calloc 4 100               # calloc(4, 100) (CAP_CALLOC)
 //   stats                           # the allocator's statistics (CAP_STATS)
+//   init                            # a second init on the live arena (Contract::second_init)
+//   (arena_init … early=1: the API is called before init and after a failed init first)
 //   free b1
 //   free b1                         # a freed name again: a double free (CAP_STALE_FREE)
 //   resize 2K                       # the arena's new size (CAP_RESIZE)
@@ -41,10 +43,11 @@ std::string_view subject_kind_name(SubjectKind kind);
 struct ArenaInit {
   std::uint64_t size = 4096;
   std::uint64_t align = 16;
+  bool early = false;  ///< first call the API before init and after a failed init (Contract::before_init)
   friend bool operator==(const ArenaInit&, const ArenaInit&) = default;
 };
 
-enum class GenericVerb : std::uint8_t { alloc, free, realloc, resize, walk, reserve, calloc, stats };
+enum class GenericVerb : std::uint8_t { alloc, free, realloc, resize, walk, reserve, calloc, stats, init };
 
 /// Whether the verb binds a new slot.
 inline bool binds(GenericVerb v) {
@@ -159,6 +162,7 @@ struct GenericSeed {
     fragment,
     calloc,
     stats,
+    init,
     NR_KINDS
   };
   std::uint8_t kind = alloc;

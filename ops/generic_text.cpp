@@ -14,8 +14,8 @@
 namespace kmf {
 namespace {
 
-constexpr std::array<std::string_view, 9> WORDS{"arena_init", "alloc",   "realloc", "free", "resize",
-                                                "walk",       "reserve", "calloc",  "stats"};
+constexpr std::array<std::string_view, 10> WORDS{"arena_init", "alloc",   "realloc", "free",  "resize",
+                                                 "walk",       "reserve", "calloc",  "stats", "init"};
 
 struct Token {
   std::string_view text;
@@ -155,7 +155,7 @@ class Parser {
       no_name(name, name_col, verb);
       if (!first) throw Failure{verb.column, "arena_init must be the first statement"};
       ArenaInit init;
-      bool size_seen = false, align_seen = false;
+      bool size_seen = false, align_seen = false, early_seen = false;
       while (at_ < toks.size()) {
         const Token& t = toks[at_++];
         if (t.text.starts_with("size=") && !size_seen) {
@@ -164,8 +164,14 @@ class Parser {
         } else if (t.text.starts_with("align=") && !align_seen) {
           init.align = number({t.text.substr(6), t.column + 6}, "align");
           align_seen = true;
+        } else if (t.text.starts_with("early=") && !early_seen) {
+          const std::uint64_t e = number({t.text.substr(6), t.column + 6}, "early");
+          if (e > 1) throw Failure{t.column + 6, "early is 0 or 1"};
+          init.early = e == 1;
+          early_seen = true;
         } else {
-          throw Failure{t.column, "unexpected " + quote(t.text) + " (arena_init takes size= and align=)"};
+          throw Failure{t.column,
+                        "unexpected " + quote(t.text) + " (arena_init takes size=, align= and early=)"};
         }
       }
       if (init.size == 0) throw Failure{verb.column, "arena size must be at least 1"};
@@ -210,6 +216,8 @@ class Parser {
       op.verb = GenericVerb::walk;
     } else if (verb.text == "stats") {
       op.verb = GenericVerb::stats;
+    } else if (verb.text == "init") {
+      op.verb = GenericVerb::init;
     } else if (verb.text == "reserve") {
       op.verb = GenericVerb::reserve;
       op.offset = number(take("an offset"), "offset");
@@ -283,6 +291,7 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
     case GenericVerb::resize: return "resize " + size_text(op.size);
     case GenericVerb::walk: return "walk";
     case GenericVerb::stats: return "stats";
+    case GenericVerb::init: return "init";
     case GenericVerb::reserve: return "reserve " + hex(op.offset) + " " + size_text(op.size);
   }
   return "?";
@@ -291,7 +300,8 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
 std::string print_generic(const GenericProgram& p) {
   std::string out;
   if (p.arena)
-    out += "arena_init size=" + size_text(p.arena->size) + " align=" + std::to_string(p.arena->align) + "\n";
+    out += "arena_init size=" + size_text(p.arena->size) + " align=" + std::to_string(p.arena->align) +
+           (p.arena->early ? " early=1" : "") + "\n";
   for (const GenericOp& op : p.ops) out += print_generic_op(op, p) + "\n";
   return out;
 }

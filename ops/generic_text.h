@@ -10,6 +10,7 @@
 //   resize SIZE
 //   walk
 //   stats
+//   init                               a second init (arena_init … early=1: calls before init first)
 //   reserve OFFSET SIZE
 //
 // Numbers: decimal, 0x hex, optional K/M/G suffix (×1024), up to 2^64 − 1.

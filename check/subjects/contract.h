@@ -20,6 +20,9 @@
 //   realloc(p, 0)                        realloc_zero: frees p and returns null, or returns a
 //                                        minimal block (p consumed), or either
 //
+//   before init, after a failed init     before_init: untested, or refused (null answers, no crash)
+//   a second init                        second_init: untested, refused, or resets the heap
+//
 // CAP_CALLOC's overflow rule (an overflowing n * size returns null) needs no
 // contract: it is calloc's own (CALLOC).
 #pragma once
@@ -42,6 +45,17 @@ struct Contract {
       NonPow2::skip;            ///< alignments like 24 or 48: not generated, must fail, or honoured
   std::uint64_t max_block = 0;  ///< requests above it return null; 0: only the arena's size limits
   std::uint64_t max_align = ~std::uint64_t{0};  ///< alignments above it return null (inclusive bound)
+
+  /// Calls out of order. before_init = refused: alloc, calloc and
+  /// realloc(nullptr) before init return null (stats and is_empty may be
+  /// called and must not crash), init of a 0-byte arena fails, and the same
+  /// calls after that failed init return null too. second_init: a second
+  /// init on the live arena is refused (returns false, every block stays
+  /// live and intact) or resets (returns true; every block is gone).
+  enum class BeforeInit : std::uint8_t { untested, refused };
+  enum class SecondInit : std::uint8_t { untested, refused, resets };
+  BeforeInit before_init = BeforeInit::untested;
+  SecondInit second_init = SecondInit::untested;
   friend bool operator==(const Contract&, const Contract&) = default;
 };
 

@@ -73,6 +73,7 @@ class SegFit {
   }
 
   void* alloc(std::size_t n) {
+    if (!base_) return nullptr;  // before init, or after a failed one
     std::size_t need;
     if (bug_ == Bug::rounding_overflow) {
       need = std::max((n + GRANULE - 1) & ~(GRANULE - 1), MIN_BLOCK);  // BUG: wraps near 2^64
@@ -100,6 +101,7 @@ class SegFit {
   }
 
   void free(void* p) {
+    if (!base_) return;
     Block* b = block_of(p);
     if (!b || b->is_free()) return;
     Block* n = next(b);
@@ -121,6 +123,7 @@ class SegFit {
 
   void* realloc(void* p, std::size_t n) {
     if (!p) return alloc(n);
+    if (!base_) return nullptr;
     Block* b = block_of(p);
     if (!b || b->is_free()) return nullptr;
     if (n == 0) {  // frees and returns null
@@ -149,6 +152,7 @@ class SegFit {
   /// Grows or shrinks the arena's end; a shrink needs the last block free
   /// and either at least MIN_BLOCK bytes left of it or nothing at all.
   bool resize(std::size_t new_size) {
+    if (!base_) return false;
     const std::size_t old_size =
         static_cast<std::size_t>(reinterpret_cast<std::byte*>(sentinel_) + HEADER - base_);
     if (new_size % GRANULE || new_size < 2 * HEADER + MIN_BLOCK) return false;
@@ -196,6 +200,7 @@ class SegFit {
 
   std::size_t usable_size(const void* p) const { return block_of(p)->size(); }
   bool is_empty() const {
+    if (!base_) return true;
     for (Block* b = first(); b != sentinel_; b = next(b))
       if (!b->is_free()) return false;
     return true;
@@ -212,6 +217,7 @@ class SegFit {
   /// One walk over the blocks (payload bytes; headers count as neither).
   Stats stats() const {
     Stats st;
+    if (!base_) return st;
     for (Block* b = first(); b != sentinel_; b = next(b)) {
       if (b->is_free()) {
         st.free_bytes += b->size();
@@ -233,6 +239,7 @@ class SegFit {
   /// two free neighbours, every free block in the list of its class and
   /// every listed block free.
   std::optional<std::string> check() const {
+    if (!base_) return std::nullopt;
     std::size_t free_blocks = 0;
     bool prev_free = false;
     std::size_t prev_size = 0;
@@ -365,19 +372,23 @@ class SegFitSubject : public kmf::ArenaSubject {
     return kmf::FitModel::segregated(SegFit::SL_LOG2, SegFit::MIN_BLOCK, SegFit::HEADER, SegFit::GRANULE);
   }
   // Oversized requests and alignments above 16 return null; size 0 returns a
-  // unique (16-byte) block; realloc(p, 0) frees p and returns null.
+  // unique (16-byte) block; realloc(p, 0) frees p and returns null; calls
+  // before init are refused; a second init starts the heap over.
   kmf::Contract contract() const override {
     return {.zero_size = kmf::Contract::ZeroSize::unique,
             .realloc_null = kmf::Contract::ReallocNull::allocates,
             .realloc_zero = kmf::Contract::ReallocZero::frees,
             .non_pow2_align = kmf::Contract::NonPow2::refused,
             .max_block = SegFit::MAX_BLOCK,
-            .max_align = SegFit::GRANULE};
+            .max_align = SegFit::GRANULE,
+            .before_init = kmf::Contract::BeforeInit::refused,
+            .second_init = kmf::Contract::SecondInit::resets};
   }
 
   bool init(void* base, std::size_t size, std::size_t) override { return heap_.init(base, size); }
   void* alloc(std::size_t size, std::size_t align) override {
-    return align > SegFit::GRANULE ? nullptr : heap_.alloc(size);
+    if (align > SegFit::GRANULE || (align != 0 && !std::has_single_bit(align))) return nullptr;
+    return heap_.alloc(size);
   }
   void free(void* p) override { heap_.free(p); }
   void* realloc(void* p, std::size_t size) override { return heap_.realloc(p, size); }

@@ -76,7 +76,7 @@ TEST(GenericText, errors_name_the_line_and_column_of_the_offending_token) {
   EXPECT_EQ(error("free = alloc 1\n"), "t.kmfa:1:1: 'free' is reserved");
   EXPECT_EQ(error("resize 99999999999999999999\n"), "t.kmfa:1:8: bad size '99999999999999999999'");
   EXPECT_EQ(error("arena_init size=1K bogus=2\n"),
-            "t.kmfa:1:20: unexpected 'bogus=2' (arena_init takes size= and align=)");
+            "t.kmfa:1:20: unexpected 'bogus=2' (arena_init takes size=, align= and early=)");
 }
 
 TEST(GenericText, text_is_told_apart_from_fuzz_bytes) {

@@ -411,6 +411,123 @@ TEST(Arena, the_fit_model_is_asked_after_init_so_it_may_depend_on_its_alignment)
       << r.trace.back();  // granule 16, not 1
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool UNDER_ASAN = true;
+#else
+constexpr bool UNDER_ASAN = false;
+#endif
+
+/// Reads the byte just past the arena's end (or, after a shrink, past the
+/// new end) on its third alloc: a bug only ASan's poisoning can show.
+class Peeking : public example::FirstFitSubject {
+ public:
+  bool init(void* base, std::size_t size, std::size_t align) override {
+    end_ = static_cast<volatile unsigned char*>(base) + size;
+    return FirstFitSubject::init(base, size, align);
+  }
+  void* alloc(std::size_t size, std::size_t align) override {
+    if (++calls_ == 3) sink_ = end_[0];
+    return FirstFitSubject::alloc(size, align);
+  }
+
+ private:
+  volatile unsigned char* end_ = nullptr;
+  int calls_ = 0;
+  unsigned char sink_ = 0;
+};
+
+TEST(Arena, under_asan_a_read_past_the_arena_end_is_an_asan_report) {
+  if (!UNDER_ASAN) GTEST_SKIP() << "needs an ASan build (the asan preset)";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(run([] { return Peeking(); }, "b0 = alloc 8\nb1 = alloc 8\nb2 = alloc 8\n"),
+               "use-after-poison");
+}
+
+// ---- calls out of order ---------------------------------------------------------------------------
+
+/// The segregated-fit adapter with its out-of-order promises broken.
+class OutOfOrder : public SegFitSubject {
+ public:
+  enum class Bug { none, alloc_before_init, zero_init_succeeds, second_init_refused };
+  explicit OutOfOrder(Bug bug) : bug_(bug) {}
+  bool init(void* base, std::size_t size, std::size_t align) override {
+    if (size == 0 && bug_ == Bug::zero_init_succeeds) return true;
+    if (inited_ && bug_ == Bug::second_init_refused) return false;
+    inited_ = SegFitSubject::init(base, size, align) || inited_;
+    return inited_ || size == 0 ? SegFitSubject::init(base, size, align) : false;
+  }
+  void* alloc(std::size_t size, std::size_t align) override {
+    if (!inited_ && bug_ == Bug::alloc_before_init) return scratch_;
+    return SegFitSubject::alloc(size, align);
+  }
+
+ private:
+  Bug bug_;
+  bool inited_ = false;
+  alignas(16) unsigned char scratch_[64] = {};
+};
+
+TEST(OutOfOrder, calls_before_init_and_after_a_failed_init_must_be_refused) {
+  const std::string_view early = "arena_init size=4K align=16 early=1\nb0 = alloc 8\n";
+  const Violation v =
+      expect_fires([] { return OutOfOrder(OutOfOrder::Bug::alloc_before_init); }, early, Inv::CONTRACT);
+  EXPECT_NE(v.explanation.find("alloc of 64 bytes before init returned"), std::string::npos) << v.explanation;
+  expect_fires([] { return OutOfOrder(OutOfOrder::Bug::zero_init_succeeds); }, early, Inv::CONTRACT);
+  expect_clean([] { return OutOfOrder(OutOfOrder::Bug::none); }, early);
+}
+
+TEST(OutOfOrder, a_second_init_gets_the_promised_answer) {
+  const std::string_view prog = "b0 = alloc 8\ninit\nb1 = alloc 8\nfree b1\n";
+  const Violation v =
+      expect_fires([] { return OutOfOrder(OutOfOrder::Bug::second_init_refused); }, prog, Inv::CONTRACT);
+  EXPECT_NE(v.explanation.find("a second init was refused, but the contract says it resets the heap"),
+            std::string::npos)
+      << v.explanation;
+  expect_clean([] { return SegFitSubject(); }, prog);  // b0 is gone with the old heap, not leaked
+}
+
+// ---- the generators reach the hostile requests at a useful rate ----------------------------------
+
+TEST(Hostile, the_decoder_produces_hostile_requests_at_a_useful_rate) {
+  const GenericTarget t = generic_target(SegFitSubject());
+  Rng rng(1);
+  std::size_t ops = 0, zero = 0, huge = 0, near_max = 0, big_align = 0, odd_align = 0, from_null = 0,
+              callocs = 0, overflowing = 0, inits = 0, early = 0;
+  std::vector<std::uint8_t> bytes;
+  for (int i = 0; i < 1000; ++i) {
+    bytes.resize(rng.below(513));
+    for (std::uint8_t& b : bytes) b = static_cast<std::uint8_t>(rng.next());
+    const GenericProgram p = decode_generic(bytes, t);
+    early += p.arena->early;
+    for (const GenericOp& op : p.ops) {
+      ++ops;
+      if (!binds(op.verb)) {
+        inits += op.verb == GenericVerb::init;
+        continue;
+      }
+      zero += op.size == 0;
+      huge += op.size > p.arena->size;
+      near_max += op.size >= ~std::uint64_t{0} - 64;
+      big_align += op.align > 16;
+      odd_align += op.align != 0 && !std::has_single_bit(op.align);
+      from_null += op.verb == GenericVerb::realloc && op.src == NO_SLOT;
+      std::uint64_t product = 0;
+      callocs += op.verb == GenericVerb::calloc;
+      overflowing += op.verb == GenericVerb::calloc && __builtin_mul_overflow(op.count, op.size, &product);
+    }
+  }
+  std::printf(
+      "%zu ops: size 0 %zu, above the arena %zu, within 64 of SIZE_MAX %zu, align > 16 %zu, non-power "
+      "align %zu, realloc(nullptr) %zu, calloc %zu (overflowing %zu), second init %zu; early=1 in %zu "
+      "of 1000 programs\n",
+      ops, zero, huge, near_max, big_align, odd_align, from_null, callocs, overflowing, inits, early);
+  // At least one op in a few hundred of each kind: every default campaign input of a few hundred bytes sees
+  // some.
+  for (const std::size_t n : {zero, huge, near_max, big_align, odd_align, from_null, overflowing, inits})
+    EXPECT_GT(n * 300, ops);
+  EXPECT_GT(early, 100u);
+}
+
 // ---- the segregated model: classes as TLSF rounds them; explanations say what it computed --------
 
 TEST(SegregatedModel, a_request_rounds_to_the_start_of_the_next_class) {
