@@ -443,6 +443,39 @@ TEST(Arena, under_asan_a_read_past_the_arena_end_is_an_asan_report) {
                "use-after-poison");
 }
 
+// ---- realloc with an alignment ---------------------------------------------------------------------
+
+/// The first-fit example with realloc_aligned; `ignores` drops the alignment.
+class AlignedRealloc : public example::FirstFitSubject {
+ public:
+  explicit AlignedRealloc(bool ignores) : ignores_(ignores) {}
+  Caps capabilities() const override {
+    return FirstFitSubject::capabilities() | CAP_ALIGN | CAP_REALLOC_ALIGN;
+  }
+  FitModel fit_model() const override { return {}; }  // first fit's model would promise aligned blocks
+  void* alloc(std::size_t size, std::size_t align) override {
+    return align > 16 ? nullptr : FirstFitSubject::alloc(size, align);
+  }
+  void* realloc_aligned(void* p, std::size_t size, std::size_t align) override {
+    if (align > 16 && !ignores_) return nullptr;  // cannot honour it: fails, p stays live
+    return FirstFitSubject::realloc(p, size);
+  }
+
+ private:
+  bool ignores_;
+};
+
+TEST(ReallocAlign, a_realloc_that_ignores_its_alignment_breaks_alignment) {
+  const std::string_view prog = "b0 = alloc 40\nb1 = alloc 8\nb2 = realloc b0 200 align=256\nfree b1\n";
+  expect_fires([] { return AlignedRealloc(true); }, prog, Inv::ALIGNMENT);
+  expect_clean([] { return AlignedRealloc(false); }, prog);
+  // the decoder carries alignments on realloc for such adapters
+  const GenericTarget t = generic_target(AlignedRealloc(false));
+  const GenericProgram p =
+      parse("arena_init size=4K align=16\nb0 = alloc 40\nb1 = realloc b0 200 align=64\n");
+  EXPECT_EQ(decode_generic(encode_generic(p, t), t), p);
+}
+
 // ---- calls out of order ---------------------------------------------------------------------------
 
 /// The segregated-fit adapter with its out-of-order promises broken.
