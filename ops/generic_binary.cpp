@@ -46,6 +46,11 @@ bool arena_kind(const GenericTarget& t) { return t.kind == SubjectKind::arena; }
 /// u64 instead of u32.
 bool wide(const ArenaGeometry& g) { return g.max_size > 0xffffffffu; }
 
+/// CAP_HEAPS targets: an alloc record ends with a heap byte (mod this).
+unsigned heap_count(const GenericTarget& t) {
+  return arena_kind(t) && (t.caps & CAP_HEAPS) ? std::min(t.extra_heaps, 255u) + 1 : 1;
+}
+
 /// Targets whose contract tests calls before init read one more header
 /// byte: early = (byte mod 4 == 0).
 bool early_header(const GenericTarget& t) {
@@ -176,6 +181,7 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     return calloc_count(sz, whole, c - CALLOC_TABLE);
   };
   const bool realloc_align = (t.caps & CAP_REALLOC_ALIGN) && arena_kind(t);
+  const unsigned heaps = heap_count(t);
   const std::vector<Rec> table = record_table(t);
   GenericSlots slots;
   auto emit = [&](GenericOp op) {
@@ -190,7 +196,9 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     switch (table[in.u8() % table.size()]) {
       case Rec::alloc: {
         const std::uint64_t sz = size();
-        emit({GenericVerb::alloc, NO_SLOT, NO_SLOT, sz, align(), 0, false, 0});
+        GenericOp op{GenericVerb::alloc, NO_SLOT, NO_SLOT, sz, align(), 0, false, 0};
+        if (heaps > 1) op.heap = static_cast<std::uint8_t>(in.u8() % heaps);
+        emit(op);
         break;
       }
       case Rec::free:
@@ -365,6 +373,7 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       case GenericVerb::alloc:
         size(op.size);
         align(op.align);
+        if (heap_count(t) > 1) w.u8(std::min<unsigned>(op.heap, heap_count(t) - 1));
         break;
       case GenericVerb::free: w.u8(static_cast<std::uint64_t>(idx)); break;
       case GenericVerb::realloc:

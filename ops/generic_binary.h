@@ -13,7 +13,7 @@
 //           align 0xff → u8 log2 follows; else min_align · 2^(a mod (log2(max/min) + 1))
 //   ops     [opcode][fields…] until the input ends or MAX_GENERIC_OPS ops exist;
 //           the verb is a weighted table indexed by opcode mod its weight:
-//             alloc 8  [size][align]      free 5  [slot(live)]
+//             alloc 8  [size][align][heap: CAP_HEAPS only, mod the heaps]      free 5  [slot(live)]
 //             realloc 2 (CAP_REALLOC) [slot(live)][size]
 //             resize 2 (CAP_RESIZE)   [to]   walk 1 (CAP_WALK)
 //             reserve 1 (CAP_RESERVE) [offset][size]

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <new>
@@ -111,6 +112,7 @@ struct Rec {
   std::optional<std::uint64_t> usable;
   std::uint32_t id = 0;
   unsigned order = 0;  ///< page subjects
+  unsigned heap = 0;   ///< arenas with CAP_HEAPS: the heap it came from
 };
 
 /// A live range: slot `index`, or reservation `index` when `reserve`.
@@ -347,8 +349,21 @@ class ArenaRun : public Run {
   AddrRange extent(const Rec& b) const { return model_extent(model_, b.addr, b.size, b.usable); }
   std::vector<AddrRange> occupied() const {
     std::vector<AddrRange> occ = metadata();
-    for (const auto& [a, r] : live_) occ.push_back(extent(rec(r)));
+    for (const auto& [a, r] : live_)
+      if (in_default(r)) occ.push_back(extent(rec(r)));
     return occ;
+  }
+  /// Whether a live range belongs to the default heap (heap 0: the arena
+  /// the models, walk, stats, is_empty and resize speak about).
+  bool in_default(const Ref& r) const { return r.reserve || rec(r).heap == 0; }
+  std::size_t live_in_default() const {
+    return static_cast<std::size_t>(
+        std::count_if(live_.begin(), live_.end(), [&](const auto& kv) { return in_default(kv.second); }));
+  }
+  /// The space of heap h.
+  AddrRange heap_range(unsigned h) const {
+    if (h == 0) return arena();
+    return {heaps_[h - 1].base, heaps_[h - 1].base + init_.size};
   }
   std::string model_text() const { return "the " + to_string(model_) + " model"; }
   std::string fit_text(std::uint64_t size, std::uint64_t align) const {
@@ -379,6 +394,16 @@ class ArenaRun : public Run {
                       std::to_string(init_.align) + " at " + hex(base_) + ", inside the adapter's geometry");
     note("base " + hex(base_));
     model_ = s_.fit_model();  // asked after init: it may depend on init's alignment
+    if (caps_ & CAP_HEAPS)
+      for (unsigned h = 1; h <= std::min(s_.extra_heaps(), 255u); ++h) {
+        Heap& heap = heaps_.emplace_back();
+        heap.base = place(heap.memory, init_.size, align_);
+        if (!s_.init_heap(h, ptr_of(heap.base), init_.size, init_.align))
+          return fail(Inv::NO_SPURIOUS_FAILURE, {heap.base},
+                      "init_heap(" + std::to_string(h) + ") refused an arena of " +
+                          std::to_string(init_.size) + " bytes, inside the adapter's geometry");
+        note("heap " + std::to_string(h) + " at " + at(heap.base));
+      }
     if ((caps_ & CAP_STATS) && !check_stats("right after init")) return false;
     if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
     return true;
@@ -440,9 +465,12 @@ class ArenaRun : public Run {
     }
     // The heap starts over: every block and reservation is gone, not freed.
     for (auto& r : recs_)
-      if (r.state == State::live) r.state = State::freed;
+      if (r.state == State::live && r.heap == 0) {
+        live_.erase(r.addr);
+        r.state = State::freed;
+      }
+    for (const Rec& r : reserves_) live_.erase(r.addr);
     reserves_.clear();
-    live_.clear();
     return true;
   }
 
@@ -480,21 +508,24 @@ class ArenaRun : public Run {
     if (b.align && b.addr % b.align != 0)
       return fail(Inv::ALIGNMENT, {b.addr},
                   what + " at " + at(b.addr) + " is not aligned to " + std::to_string(b.align));
+    const AddrRange space = heap_range(b.heap);
     auto outside = [&](std::uint64_t span) {
-      return fail(Inv::IN_BOUNDS, {b.addr},
-                  what + " [" + at(b.addr) + ", +" + std::to_string(span) + ") is not inside the arena [" +
-                      at(base_) + ", " + at(end()) + ")");
+      return fail(
+          Inv::IN_BOUNDS, {b.addr},
+          what + " [" + at(b.addr) + ", +" + std::to_string(span) + ") is not inside " +
+              (b.heap ? "heap " + std::to_string(b.heap) + "'s arena [" : std::string("the arena [")) +
+              at(space.lo) + ", " + at(space.hi) + ")");
     };
     b.span = std::max<std::uint64_t>(b.size, 1);
-    if (b.addr < base_ || b.addr >= end() || b.span > end() - b.addr) return outside(b.span);
-    if (caps_ & CAP_USABLE_SIZE) {
+    if (b.addr < space.lo || b.addr >= space.hi || b.span > space.hi - b.addr) return outside(b.span);
+    if ((caps_ & CAP_USABLE_SIZE) && b.heap == 0) {  // usable_size speaks about heap 0
       b.usable = s_.usable_size(ptr_of(b.addr));
       if (*b.usable < b.size)
         return fail(Inv::USABLE_SIZE, {b.addr},
                     "usable_size(" + at(b.addr) + ") is " + std::to_string(*b.usable) + " for a request of " +
                         std::to_string(b.size) + " bytes");
       b.span = std::max(b.span, *b.usable);
-      if (b.span > end() - b.addr) return outside(b.span);
+      if (b.span > space.hi - b.addr) return outside(b.span);
     }
     for (const AddrRange& m : metadata())
       if (m.overlaps({b.addr, b.addr + b.span}))
@@ -523,10 +554,11 @@ class ArenaRun : public Run {
   bool contract() const { return (caps_ & CAP_CONTRACT) != 0; }
   /// Why a request can never be served, or "" when it might be: then the
   /// contract promises null. Without CAP_CONTRACT no promise is made.
-  std::string unservable(std::uint64_t size, std::uint64_t align) const {
+  std::string unservable(std::uint64_t size, std::uint64_t align, std::uint64_t space = 0) const {
     if (!contract()) return {};
     const Contract c = s_.contract();
-    if (size > size_) return "the request is larger than the " + std::to_string(size_) + "-byte arena";
+    if (space == 0) space = size_;
+    if (size > space) return "the request is larger than the " + std::to_string(space) + "-byte arena";
     if (c.max_block && size > c.max_block)
       return "the request is above the contract's max_block " + std::to_string(c.max_block);
     if (align > c.max_align)
@@ -551,8 +583,9 @@ class ArenaRun : public Run {
   /// The verdict on a block returned for a request: CONTRACT when the
   /// contract promised null (an unservable request, size 0 under
   /// ZeroSize::null).
-  bool judge_returned(const std::string& call, std::uint64_t addr, std::uint64_t size, std::uint64_t align) {
-    const std::string why = unservable(size, align);
+  bool judge_returned(const std::string& call, std::uint64_t addr, std::uint64_t size, std::uint64_t align,
+                      std::uint64_t space = 0) {
+    const std::string why = unservable(size, align, space);
     if (!why.empty())
       return fail(Inv::CONTRACT, {addr},
                   call + " returned " + at(addr) + ", but " + why + ": the contract promises null");
@@ -587,19 +620,23 @@ class ArenaRun : public Run {
     const std::uint64_t align = (caps_ & CAP_ALIGN) ? op.align : 0;
     if (const std::string why = not_runnable(op.size, align); !why.empty())
       return no_block(op.dst, "(" + why + ": skipped)");
-    const std::string call = request_text("alloc", op.size, align);
-    void* p = s_.alloc(op.size, align);
+    const unsigned heap = (caps_ & CAP_HEAPS) ? op.heap : 0;
+    if (heap > heaps_.size()) return no_block(op.dst, "(no heap " + std::to_string(heap) + ": skipped)");
+    const std::string call = request_text(
+        heap ? "alloc_in(heap " + std::to_string(heap) + ")" : std::string("alloc"), op.size, align);
+    void* p = heap ? s_.alloc_in(heap, op.size, align) : s_.alloc(op.size, align);
     if (!p) {
       bind_null(op.dst);
       note("-> null");
-      return judge_null(call, op.size, align, {});
+      return heap != 0 || judge_null(call, op.size, align, {});  // the models speak about heap 0
     }
     Rec b;
     b.addr = addr_of(p);
     b.size = op.size;
     b.align = std::max(align, init_.align);
+    b.heap = heap;
     note("-> " + at(b.addr));
-    if (!judge_returned(call, b.addr, op.size, align)) return false;
+    if (!judge_returned(call, b.addr, op.size, align, heap_range(heap).size())) return false;
     if (!check_block(b, "the new block " + name(op.dst))) return false;
     bind(op.dst, b);
     stamp(slot(op.dst));
@@ -651,19 +688,27 @@ class ArenaRun : public Run {
     return true;
   }
 
+  /// Hands a block back through its heap.
+  void release(const Rec& b) {
+    if (b.heap)
+      s_.free_in(b.heap, ptr_of(b.addr));
+    else
+      s_.free(ptr_of(b.addr));
+  }
+
   bool free(const GenericOp& op) {
     Rec& b = slot(op.src);
     if (b.state == State::null) return skip("null");
     if (b.state == State::live) {
       if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
       unbind(op.src);
-      s_.free(ptr_of(b.addr));
+      release(b);
       return true;
     }
     if (!(caps_ & CAP_STALE_FREE)) return skip("double free: the adapter does not tolerate it");
     if (starting_at(b.addr)) return skip("double free of an address now live again");
     note("(double free)");
-    s_.free(ptr_of(b.addr));
+    release(b);
     return after_stale_free();
   }
 
@@ -676,6 +721,7 @@ class ArenaRun : public Run {
     if (from_null && !contract()) return no_block(op.dst, "(realloc(nullptr) needs CAP_CONTRACT: skipped)");
     if (!from_null && slot(op.src).state != State::live)
       return no_block(op.dst, "(source not live: skipped)");
+    if (!from_null && slot(op.src).heap != 0) return no_block(op.dst, "(realloc is heap 0's: skipped)");
     const Contract c = s_.contract();
     const std::string call = request_text(
         from_null ? std::string("realloc(nullptr)") : "realloc of " + name(op.src), op.size, align);
@@ -740,6 +786,7 @@ class ArenaRun : public Run {
     std::optional<Ref> stranded;
     std::uint64_t top = base_;
     for (const auto& [a, r] : live_) {
+      if (!in_default(r)) continue;
       const Rec& b = rec(r);
       if (b.addr + std::max<std::uint64_t>(b.size, 1) > base_ + n && !stranded) stranded = r;
       top = std::max(top, extent(b).hi);
@@ -783,7 +830,7 @@ class ArenaRun : public Run {
     std::set<std::uint64_t> reported;
     for (const auto& [a, n] : seen) {
       const auto r = starting_at(a);
-      if (!r)
+      if (!r || !in_default(*r))
         return fail(Inv::WALK, {a},
                     "walk reported a block at " + at(a) + " (" + std::to_string(n) +
                         " bytes) where no live block starts");
@@ -794,7 +841,7 @@ class ArenaRun : public Run {
                         " bytes, less than its " + std::to_string(rec(*r).size) + " requested");
     }
     for (const auto& [a, r] : live_)
-      if (!r.reserve && !reported.count(a))
+      if (!r.reserve && in_default(r) && !reported.count(a))
         return fail(Inv::WALK, {a}, "walk did not report live " + describe(r));
     note("(walk: " + std::to_string(seen.size()) + " blocks)");
     return true;
@@ -833,11 +880,12 @@ class ArenaRun : public Run {
 
   bool after_op() override {
     if (caps_ & CAP_IS_EMPTY) {
-      const bool empty = live_.empty();
+      const std::size_t live = live_in_default();
+      const bool empty = live == 0;
       if (s_.is_empty() != empty)
         return fail(Inv::EMPTY, {},
                     std::string("is_empty() says ") + (empty ? "no" : "yes") + " while " +
-                        (empty ? "nothing is live" : std::to_string(live_.size()) + " blocks are live"));
+                        (empty ? "nothing is live" : std::to_string(live) + " blocks are live"));
     }
     if (caps_ & CAP_METADATA)
       for (const AddrRange& m : metadata()) {
@@ -858,7 +906,7 @@ class ArenaRun : public Run {
     const StatsTolerance tol = s_.stats_tolerance();
     std::uint64_t live = 0, requested = 0, held = 0;  // held: with usable sizes where known
     for (const auto& [a, r] : live_)
-      if (!r.reserve) {
+      if (!r.reserve && in_default(r)) {
         ++live;
         requested += rec(r).size;
         held += std::max(rec(r).size, rec(r).usable.value_or(0));
@@ -913,7 +961,7 @@ class ArenaRun : public Run {
     std::sort(order.rbegin(), order.rend());
     for (Slot s : order) {
       unbind(s);
-      s_.free(ptr_of(slot(s).addr));
+      release(slot(s));
       if (!self_check()) {
         result_.violation->explanation += " (after the teardown freed " + name(s) + ")";
         return;
@@ -993,6 +1041,11 @@ class ArenaRun : public Run {
   ArenaInit init_;
   std::uint64_t capacity_ = 0, base_ = 0, size_ = 0, align_ = 16;
   std::optional<Mapping> memory_;
+  struct Heap {
+    std::optional<Mapping> memory;
+    std::uint64_t base = 0;
+  };
+  std::deque<Heap> heaps_;  ///< CAP_HEAPS: heaps 1..n (a deque: a Mapping never moves)
 };
 
 // ---- objects -----------------------------------------------------------------------------------
@@ -1311,6 +1364,7 @@ GenericTarget generic_target(const ArenaSubject& s) {
   t.geometry = s.geometry();
   t.max_request = t.geometry.max_size;
   if (t.caps & CAP_CONTRACT) t.contract = s.contract();
+  if (t.caps & CAP_HEAPS) t.extra_heaps = s.extra_heaps();
   return t;
 }
 

@@ -162,6 +162,8 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         GenericOp o = op(GenericVerb::alloc);
         o.size = size_of(s);
         o.align = align_of(s);
+        if (arena && (t.caps & CAP_HEAPS) && t.extra_heaps)
+          o.heap = static_cast<std::uint8_t>(s.pick % (std::min(t.extra_heaps, 255u) + 1));
         emit(o);
         break;
       }

@@ -7,6 +7,7 @@
 //   b1 = realloc b0 300             # consumes b0 (CAP_REALLOC); align=N with CAP_REALLOC_ALIGN
 //   b2 = realloc null 64            # realloc(nullptr, 64) (CAP_CONTRACT)
 //   b3 = calloc 4 100               # calloc(4, 100) (CAP_CALLOC)
+//   b4 = alloc 64 heap=1            # in heap 1 (CAP_HEAPS); freed through its heap
 //   stats                           # the allocator's statistics (CAP_STATS)
 //   init                            # a second init on the live arena (Contract::second_init)
 //   (arena_init … early=1: the API is called before init and after a failed init first)
@@ -64,6 +65,7 @@ struct GenericOp {
   std::uint64_t offset = 0;  ///< reserve: from the arena's base
   bool stale = false;        ///< free: the slot was already freed (a double free)
   std::uint64_t count = 0;   ///< calloc: the number of elements
+  std::uint8_t heap = 0;     ///< alloc: the heap (CAP_HEAPS; 0 = the default)
   friend bool operator==(const GenericOp&, const GenericOp&) = default;
 };
 
@@ -88,6 +90,7 @@ struct GenericTarget {
   std::uint64_t max_request = 64 << 10;  ///< page/object/virtual: the largest request in bytes (inclusive)
   std::uint64_t max_align = 4096;        ///< with CAP_ALIGN: the largest alignment asked (inclusive)
   Contract contract{};                   ///< with CAP_CONTRACT: what hostile requests are judged by
+  unsigned extra_heaps = 0;              ///< with CAP_HEAPS: heaps 1..extra_heaps besides the default
 };
 
 /// Whether the target takes hostile requests (CAP_CONTRACT, arenas).

@@ -196,6 +196,12 @@ class Parser {
         const Token& t = toks[at_++];
         op.align = number({t.text.substr(6), t.column + 6}, "align");
       }
+      if (op.verb == GenericVerb::alloc && at_ < toks.size() && toks[at_].text.starts_with("heap=")) {
+        const Token& t = toks[at_++];
+        const std::uint64_t h = number({t.text.substr(5), t.column + 5}, "heap");
+        if (h > 255) throw Failure{t.column + 5, "heap " + quote(t.text.substr(5)) + " is above 255"};
+        op.heap = static_cast<std::uint8_t>(h);
+      }
       end();
       op.dst = static_cast<Slot>(p_.nr_slots());
       slots_.apply(op);
@@ -281,7 +287,8 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
   switch (op.verb) {
     case GenericVerb::alloc:
       return name(op.dst) + " = alloc " + size_text(op.size) +
-             (op.align ? " align=" + std::to_string(op.align) : "");
+             (op.align ? " align=" + std::to_string(op.align) : "") +
+             (op.heap ? " heap=" + std::to_string(op.heap) : "");
     case GenericVerb::realloc:
       return name(op.dst) + " = realloc " + (op.src == NO_SLOT ? std::string("null") : name(op.src)) + " " +
              size_text(op.size) + (op.align ? " align=" + std::to_string(op.align) : "");

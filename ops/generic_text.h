@@ -3,7 +3,7 @@
 //
 //   # comment                          blank lines and comments anywhere
 //   arena_init size=4K align=16        optional, first; both keys optional
-//   NAME = alloc SIZE [align=N]
+//   NAME = alloc SIZE [align=N] [heap=H]
 //   NAME = realloc NAME|null SIZE [align=N]   null: realloc(nullptr, SIZE)
 //   NAME = calloc COUNT SIZE
 //   free NAME                          a freed NAME again is a double free

@@ -50,6 +50,7 @@ KMF_PROPERTY(GenericClaims, restore_the_emptied_arena_serves_what_a_fresh_twin_s
 KMF_PROPERTY(GenericClaims, restore_holds_for_the_first_fit_and_buddy_examples_too, FirstFitSubject)
 KMF_PROPERTY(GenericClaims, metadata_the_sentinel_stays_inside_the_resized_arena, SegFitSubject)
 KMF_PROPERTY(GenericClaims, stats_the_allocators_counters_agree_with_the_ledger, SegFitSubject)
+KMF_PROPERTY(GenericClaims, in_bounds_every_block_lies_inside_its_own_heap, example::SegFitHeapsSubject)
 KMF_PROPERTY(GenericClaims, no_spurious_failure_segregated_fit_fails_only_when_no_gap_holds_the_class,
              SegFitSubject, SegFit::Bug::none, /*self_check=*/false)
 
@@ -117,6 +118,12 @@ TEST(PlantedBugs, the_segfit_metric_dividing_by_zero_on_an_empty_heap_is_found) 
   const auto v = find_with_rapidcheck([] { return SegFitSubject(SegFit::Bug::stats_div0); });
   ASSERT_TRUE(v);
   EXPECT_EQ(invariant_name(v->id), "STATS") << format_violation(*v);
+}
+
+TEST(PlantedBugs, the_per_heap_alloc_that_uses_the_default_heap_is_found) {
+  const auto v = find_with_rapidcheck([] { return example::SegFitHeapsSubject(true); });
+  ASSERT_TRUE(v);
+  EXPECT_EQ(invariant_name(v->id), "IN-BOUNDS") << format_violation(*v);
 }
 
 TEST(PlantedBugs, the_segfit_missed_backward_merge_is_found_by_the_model_without_the_self_check) {

@@ -22,6 +22,11 @@
 //              CAP_CALLOC       calloc(n, size): zeroed; an overflowing product returns null
 //              CAP_REALLOC_ALIGN realloc_aligned(p, size, align): realloc keeping an alignment
 //              CAP_KEEPS_CACHE  freed space may stay cached: no RESTORE at teardown
+//              CAP_HEAPS        extra_heaps() more heaps, each its own arena of the program's size:
+//                               init_heap(h, …), alloc_in(h, …), free_in(h, p) for h in 1..extra_heaps();
+//                               heap 0 is init/alloc/free. Blocks are held inside their own heap
+//                               (IN-BOUNDS) and apart (NO-OVERLAP); models, RESTORE, walk, stats,
+//                               is_empty, usable_size and resize concern heap 0
 //              CAP_STATS        stats(): the allocator's own counters, held to the ledger
 //                               within stats_tolerance() (STATS); right after init, at every
 //                               `stats` op and on the emptied arena at teardown
@@ -128,6 +133,15 @@ class ArenaSubject {
   /// finite. (Counts are not compared while a reservation is live.)
   virtual ArenaStats stats() const { return {}; }
   virtual StatsTolerance stats_tolerance() const { return {}; }
+
+  /// CAP_HEAPS: heaps 1..extra_heaps() besides the default one (an
+  /// allocator whose API takes a heap handle).
+  virtual unsigned extra_heaps() const { return 0; }
+  virtual bool init_heap(unsigned /*heap*/, void* /*base*/, std::size_t /*size*/, std::size_t /*align*/) {
+    return false;
+  }
+  virtual void* alloc_in(unsigned /*heap*/, std::size_t /*size*/, std::size_t /*align*/) { return nullptr; }
+  virtual void free_in(unsigned /*heap*/, void* /*p*/) {}
 };
 
 }  // namespace kmf

@@ -28,6 +28,8 @@
 //   CAP_REALLOC_ALIGN arena                 realloc with an alignment (ALIGNMENT, INTEGRITY)
 //   CAP_KEEPS_CACHE   arena                 the allocator may keep freed space cached: no RESTORE
 //   CAP_STATS         arena                 stats() compared with the ledger (STATS)
+//   CAP_HEAPS         arena                 more heaps through a heap handle: every block inside its own
+//                                           heap (IN-BOUNDS), none overlapping another (NO-OVERLAP)
 #pragma once
 
 #include <cstdint>
@@ -55,7 +57,8 @@ enum Cap : std::uint32_t {
   CAP_REALLOC_ALIGN = 1u << 16,
   CAP_KEEPS_CACHE = 1u << 17,
   CAP_STATS = 1u << 18,
-  CAP_ALL = (1u << 19) - 1,
+  CAP_HEAPS = 1u << 19,
+  CAP_ALL = (1u << 20) - 1,
 };
 using Caps = std::uint32_t;
 

@@ -417,4 +417,39 @@ class SegFitSubject : public kmf::ArenaSubject {
   bool model_;
 };
 
+/// The segregated-fit allocator behind a heap-handle API: the default heap
+/// (init/alloc/free) and EXTRA more, each a SegFit over its own arena. The
+/// planted bug (SegFitHeapsSubject{true}): the per-heap alloc forgets its
+/// handle and allocates from the default heap — a block of heap 1 lands in
+/// heap 0's arena (IN-BOUNDS).
+class SegFitHeapsSubject : public SegFitSubject {
+ public:
+  static constexpr unsigned EXTRA = 2;
+  explicit SegFitHeapsSubject(bool planted_bug = false) : planted_bug_(planted_bug) {}
+  std::string_view name() const override { return "segregated-fit heaps example"; }
+  kmf::Caps capabilities() const override { return SegFitSubject::capabilities() | kmf::CAP_HEAPS; }
+  unsigned extra_heaps() const override { return EXTRA; }
+  bool init_heap(unsigned h, void* base, std::size_t size, std::size_t) override {
+    return h >= 1 && h <= EXTRA && heaps_[h - 1].init(base, size);
+  }
+  void* alloc_in(unsigned h, std::size_t size, std::size_t align) override {
+    if (h < 1 || h > EXTRA || align > SegFit::GRANULE || (align != 0 && !std::has_single_bit(align)))
+      return nullptr;
+    if (planted_bug_) return SegFitSubject::alloc(size, align);  // BUG: the default heap, not heap h
+    return heaps_[h - 1].alloc(size);
+  }
+  void free_in(unsigned h, void* p) override {
+    if (h >= 1 && h <= EXTRA) heaps_[h - 1].free(p);
+  }
+  std::optional<std::string> check() const override {
+    for (const SegFit& heap : heaps_)
+      if (auto msg = heap.check()) return *msg;
+    return SegFitSubject::check();
+  }
+
+ private:
+  bool planted_bug_;
+  std::array<SegFit, EXTRA> heaps_{SegFit(SegFit::Bug::none), SegFit(SegFit::Bug::none)};
+};
+
 }  // namespace example

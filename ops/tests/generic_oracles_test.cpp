@@ -476,6 +476,25 @@ TEST(ReallocAlign, a_realloc_that_ignores_its_alignment_breaks_alignment) {
   EXPECT_EQ(decode_generic(encode_generic(p, t), t), p);
 }
 
+// ---- several heaps ----------------------------------------------------------------------------------
+
+TEST(Heaps, a_per_heap_alloc_that_uses_the_default_heap_is_found) {
+  const std::string_view prog = "b0 = alloc 64\nb1 = alloc 64 heap=1\nb2 = alloc 64 heap=2\nfree b1\n";
+  const Violation v = expect_fires([] { return example::SegFitHeapsSubject(true); }, prog, Inv::IN_BOUNDS);
+  EXPECT_NE(v.explanation.find("is not inside heap 1's arena"), std::string::npos) << v.explanation;
+  expect_clean([] { return example::SegFitHeapsSubject(); }, prog);
+}
+
+TEST(Heaps, a_default_campaign_finds_the_wrong_heap_and_holds_on_the_fixed_one) {
+  const Found bug = campaign([] { return example::SegFitHeapsSubject(true); }, 3000);
+  ASSERT_TRUE(bug.violation);
+  EXPECT_EQ(invariant_name(bug.violation->id), "IN-BOUNDS") << format_violation(*bug.violation);
+  std::printf("segfit heaps wrong_heap: IN-BOUNDS found by input %llu in %.3f s\n",
+              static_cast<unsigned long long>(bug.input), bug.seconds);
+  const Found clean = campaign([] { return example::SegFitHeapsSubject(); }, 2000);
+  EXPECT_FALSE(clean.violation) << "input " << clean.input << ": " << format_violation(*clean.violation);
+}
+
 // ---- calls out of order ---------------------------------------------------------------------------
 
 /// The segregated-fit adapter with its out-of-order promises broken.
