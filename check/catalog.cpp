@@ -79,7 +79,8 @@ constexpr std::array<InvariantInfo, NR_INVARIANTS> CATALOG{{
      "at a multiple of 2^k frames",
      constant, linear},
     {Inv::NO_SPURIOUS_FAILURE, "NO-SPURIOUS-FAILURE",
-     "a request fails only when the subject's reference model (buddy, first-fit) says it cannot fit beside "
+     "a request fails only when the subject's reference model (buddy, first-fit, segregated, custom) says it "
+     "cannot fit beside "
      "the live blocks",
      linear, linear},
     {Inv::RESIZE, "RESIZE",

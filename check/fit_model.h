@@ -1,6 +1,6 @@
 // fit_model.h — reference models for NO-SPURIOUS-FAILURE.
 //
-// A model of an allocator's *class* (buddy, first-fit) answers one question
+// A model of an allocator's *class* (buddy, first-fit, segregated) answers one question
 // from the ledger alone, never from the allocator's internals: given the
 // live blocks, must this request fit? "Must" is sound, not complete: when
 // the model says yes, every correct allocator of the class serves the
