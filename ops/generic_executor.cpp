@@ -798,7 +798,9 @@ class ArenaRun : public Run {
     const bool must_succeed = !shrink || (!stranded && top <= base_ + n && room);
     std::optional<bool> said;
     if (shrink && (caps_ & CAP_CAN_SHRINK)) said = s_.can_shrink(n);
+    if (!shrink) memory_->unpoison(end(), n - size_);  // a grow hands the bytes over first
     const bool ok = s_.resize(n);
+    if (!ok && !shrink) poison_tail(n);  // refused: they are the harness's again
     note(std::string(ok ? "-> ok" : "-> refused") + " (" + std::to_string(size_) + " -> " +
          std::to_string(n) + ")");
     if (ok && shrink && stranded)

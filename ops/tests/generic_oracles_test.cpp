@@ -580,6 +580,49 @@ TEST(Hostile, the_decoder_produces_hostile_requests_at_a_useful_rate) {
   EXPECT_GT(early, 100u);
 }
 
+// ---- a custom model ---------------------------------------------------------------------------------
+
+/// An adapter's own model: a pool of fixed 64-byte slots, every request up
+/// to 64 bytes takes one slot, so it must fit while a whole free slot exists.
+class SlotModel : public CustomFitModel {
+ public:
+  std::string name() const override { return "slots(64)"; }
+  AddrRange extent(std::uint64_t addr, std::uint64_t, std::optional<std::uint64_t>) const override {
+    return {addr - addr % 64, addr - addr % 64 + 64};
+  }
+  bool must_fit(AddrRange space, const std::vector<AddrRange>& occupied, std::uint64_t size, std::uint64_t,
+                std::uint64_t) const override {
+    if (size > 64) return false;
+    for (std::uint64_t s = space.lo; s + 64 <= space.hi; s += 64)
+      if (std::none_of(occupied.begin(), occupied.end(), [&](const AddrRange& r) {
+            return r.overlaps({s, s + 64});
+          }))
+        return true;
+    return false;
+  }
+  std::string explain(std::uint64_t size, std::uint64_t, std::uint64_t) const override {
+    return "a request of " + std::to_string(size) + " bytes takes one free 64-byte slot";
+  }
+};
+
+TEST(CustomModel, an_adapters_own_model_judges_failures_and_explains_them) {
+  class Refusing : public example::FirstFitSubject {
+   public:
+    FitModel fit_model() const override { return FitModel::custom(std::make_shared<SlotModel>()); }
+    void* alloc(std::size_t size, std::size_t align) override {
+      return ++calls_ == 2 ? nullptr : FirstFitSubject::alloc(size, align);
+    }
+    int calls_ = 0;
+  };
+  const Violation v =
+      expect_fires([] { return Refusing(); }, "arena_init size=1K align=16\nb0 = alloc 8\nb1 = alloc 8\n",
+                   Inv::NO_SPURIOUS_FAILURE);
+  EXPECT_NE(v.explanation.find(
+                "the slots(64) model says it must fit: a request of 8 bytes takes one free 64-byte slot"),
+            std::string::npos)
+      << v.explanation;
+}
+
 // ---- the segregated model: classes as TLSF rounds them; explanations say what it computed --------
 
 TEST(SegregatedModel, a_request_rounds_to_the_start_of_the_next_class) {
