@@ -60,7 +60,8 @@ inline rc::Gen<GenericSeed> gen_seed(bool hostile = false) {
                                                                        {1, K::fragment},
                                                                        {2, K::calloc},
                                                                        {1, K::stats},
-                                                                       {1, K::init}})
+                                                                       {1, K::init},
+                                                                       {1, K::add_pool}})
                              : rc::gen::weightedElement<std::uint8_t>({{8, K::alloc},
                                                                        {5, K::free},
                                                                        {2, K::realloc},
@@ -69,7 +70,8 @@ inline rc::Gen<GenericSeed> gen_seed(bool hostile = false) {
                                                                        {1, K::reserve},
                                                                        {1, K::double_free},
                                                                        {1, K::fragment},
-                                                                       {1, K::stats}});
+                                                                       {1, K::stats},
+                                                                       {1, K::add_pool}});
   const auto hostile_gen =
       hostile ? rc::gen::weightedElement<std::uint8_t>({{6, 0}, {1, 1}}) : rc::gen::just<std::uint8_t>(0);
   return rc::gen::apply(

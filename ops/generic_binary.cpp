@@ -19,7 +19,8 @@ enum class Rec : std::uint8_t {
   double_free,
   calloc,
   stats,
-  init
+  init,
+  add_pool
 };
 
 constexpr std::array<std::uint64_t, 16> ALIGNS{0,   0,   0,   0,    8,    16,   32, 64,
@@ -72,6 +73,7 @@ std::vector<Rec> record_table(const GenericTarget& t) {
   if (arena && (t.caps & CAP_CALLOC)) add(Rec::calloc, 2);
   if (arena && (t.caps & CAP_STATS)) add(Rec::stats, 1);
   if (hostile(t) && t.contract.second_init != Contract::SecondInit::untested) add(Rec::init, 1);
+  if (arena && (t.caps & CAP_POOLS)) add(Rec::add_pool, 1);
   return table;
 }
 
@@ -236,6 +238,13 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
       case Rec::walk: emit({GenericVerb::walk, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
       case Rec::stats: emit({GenericVerb::stats, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
       case Rec::init: emit({GenericVerb::init, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
+      case Rec::add_pool: {
+        const std::uint8_t r = in.u8();
+        const std::uint64_t to =
+            r == ESCAPE ? (wide(t.geometry) ? in.u64() : in.u32()) : t.geometry.max_size * (r % 64 + 1) / 64;
+        emit({GenericVerb::add_pool, NO_SLOT, NO_SLOT, normalize_arena_size(to, t.geometry), 0, 0, false, 0});
+        break;
+      }
       case Rec::reserve: {
         const std::uint8_t o = in.u8();
         const std::uint64_t off = o == ESCAPE ? in.u32() : p.arena->size * o / 255 / gran * gran;
@@ -361,6 +370,7 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       case GenericVerb::walk: code = opcode(Rec::walk); break;
       case GenericVerb::stats: code = opcode(Rec::stats); break;
       case GenericVerb::init: code = opcode(Rec::init); break;
+      case GenericVerb::add_pool: code = opcode(Rec::add_pool); break;
       case GenericVerb::reserve: code = opcode(Rec::reserve); break;
       case GenericVerb::calloc: code = opcode(Rec::calloc); break;
     }
@@ -400,6 +410,13 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       case GenericVerb::walk:
       case GenericVerb::stats:
       case GenericVerb::init: break;
+      case GenericVerb::add_pool:
+        w.u8(ESCAPE);
+        if (wide(t.geometry))
+          w.u64(op.size);
+        else
+          w.u32(std::min<std::uint64_t>(op.size, 0xffffffffu));
+        break;
       case GenericVerb::reserve:
         w.u8(ESCAPE);
         w.u32(std::min<std::uint64_t>(op.offset, 0xffffffffu));

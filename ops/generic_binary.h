@@ -22,7 +22,7 @@
 //             reserve 1 (CAP_RESERVE) [offset][size]
 //             double free 1 (CAP_STALE_FREE, object and arena) [slot(freed)]
 //             calloc 2 (CAP_CALLOC)   [size][count]    stats 1 (CAP_STATS)
-//             init 1 (CAP_CONTRACT, second_init tested)
+//             init 1 (CAP_CONTRACT, second_init tested)   add_pool 1 (CAP_POOLS) [to]
 //   size    m < 0x90: 2^k + d − 1, k = (m / 3) mod 17, d = m mod 3 (at least 1)
 //           m < 0xc0: 1 + ((m − 0x90) << 8 | next u8)   (1 … 12288)
 //           m < 0xff: (m − 0xbf)/64 of the arena's initial size (else of max_request)

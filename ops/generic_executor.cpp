@@ -113,6 +113,7 @@ struct Rec {
   std::uint32_t id = 0;
   unsigned order = 0;  ///< page subjects
   unsigned heap = 0;   ///< arenas with CAP_HEAPS: the heap it came from
+  unsigned pool = 0;   ///< arenas with CAP_POOLS: 0 the arena, k the k-th pool added
 };
 
 /// A live range: slot `index`, or reservation `index` when `reserve`.
@@ -447,6 +448,21 @@ class ArenaRun : public Run {
     return true;
   }
 
+  /// CAP_POOLS: a fresh region of op.size bytes joins the heap.
+  bool add_pool(const GenericOp& op) {
+    if (!(caps_ & CAP_POOLS)) return skip("no pools");
+    Pool& pool = pools_.emplace_back();
+    pool.base = place(pool.memory, op.size, align_);
+    pool.size = op.size;
+    if (!s_.add_pool(ptr_of(pool.base), op.size)) {
+      pools_.pop_back();
+      note("-> refused");
+      return true;
+    }
+    note("-> pool " + std::to_string(pools_.size()) + " at " + at(pool.base));
+    return true;
+  }
+
   /// Contract::second_init: a second init on the live arena.
   bool reinit() {
     if (!contract() || s_.contract().second_init == Contract::SecondInit::untested)
@@ -508,13 +524,21 @@ class ArenaRun : public Run {
     if (b.align && b.addr % b.align != 0)
       return fail(Inv::ALIGNMENT, {b.addr},
                   what + " at " + at(b.addr) + " is not aligned to " + std::to_string(b.align));
-    const AddrRange space = heap_range(b.heap);
+    AddrRange space = heap_range(b.heap);
+    if (b.heap == 0 && !space.contains(b.addr))  // CAP_POOLS: the block may come from a pool
+      for (std::size_t k = 0; k < pools_.size(); ++k)
+        if (AddrRange{pools_[k].base, pools_[k].base + pools_[k].size}.contains(b.addr)) {
+          space = {pools_[k].base, pools_[k].base + pools_[k].size};
+          b.pool = static_cast<unsigned>(k + 1);
+        }
     auto outside = [&](std::uint64_t span) {
-      return fail(
-          Inv::IN_BOUNDS, {b.addr},
-          what + " [" + at(b.addr) + ", +" + std::to_string(span) + ") is not inside " +
-              (b.heap ? "heap " + std::to_string(b.heap) + "'s arena [" : std::string("the arena [")) +
-              at(space.lo) + ", " + at(space.hi) + ")");
+      return fail(Inv::IN_BOUNDS, {b.addr},
+                  what + " [" + at(b.addr) + ", +" + std::to_string(span) + ") is not inside " +
+                      (b.heap   ? "heap " + std::to_string(b.heap) + "'s arena ["
+                       : b.pool ? "pool " + std::to_string(b.pool) + " ["
+                                : std::string("the arena [")) +
+                      at(space.lo) + ", " + at(space.hi) + ")" +
+                      (pools_.empty() || b.pool || b.heap ? std::string() : " or any pool"));
     };
     b.span = std::max<std::uint64_t>(b.size, 1);
     if (b.addr < space.lo || b.addr >= space.hi || b.span > space.hi - b.addr) return outside(b.span);
@@ -545,6 +569,7 @@ class ArenaRun : public Run {
       case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
       case GenericVerb::stats: return (caps_ & CAP_STATS) ? check_stats("at this op") : skip("no stats");
       case GenericVerb::init: return reinit();
+      case GenericVerb::add_pool: return add_pool(op);
       case GenericVerb::reserve: return reserve(op);
     }
     return true;
@@ -786,7 +811,7 @@ class ArenaRun : public Run {
     std::optional<Ref> stranded;
     std::uint64_t top = base_;
     for (const auto& [a, r] : live_) {
-      if (!in_default(r)) continue;
+      if (!in_default(r) || (!r.reserve && rec(r).pool != 0)) continue;  // heaps and pools stay put
       const Rec& b = rec(r);
       if (b.addr + std::max<std::uint64_t>(b.size, 1) > base_ + n && !stranded) stranded = r;
       top = std::max(top, extent(b).hi);
@@ -913,7 +938,9 @@ class ArenaRun : public Run {
         requested += rec(r).size;
         held += std::max(rec(r).size, rec(r).usable.value_or(0));
       }
-    const bool exact = reserves_.empty();  // reservations: the allocator may count them either way
+    // Reservations: the allocator may count them either way; pools: the
+    // counters cover more than the arena.
+    const bool exact = reserves_.empty() && pools_.empty();
     auto bad = [&](const std::string& what) {
       return fail(Inv::STATS, {},
                   "stats() " + when + ": " + what + " (the ledger: " + std::to_string(live) +
@@ -930,13 +957,13 @@ class ArenaRun : public Run {
     if (st.used_bytes && exact && (*st.used_bytes < requested || *st.used_bytes > used_max))
       return bad("used_bytes is " + std::to_string(*st.used_bytes) + ", outside [" +
                  std::to_string(requested) + ", " + std::to_string(used_max) + "]");
-    if (st.free_bytes) {
+    if (st.free_bytes && exact) {
       if (st.used_bytes && *st.used_bytes + *st.free_bytes > size_)
         return bad("used_bytes + free_bytes is " + std::to_string(*st.used_bytes + *st.free_bytes) +
                    ", more than the arena");
       const std::uint64_t overhead = held + tol.per_block * (2 * live + 1) + tol.fixed;
       const std::uint64_t free_min = size_ > overhead ? size_ - overhead : 0;
-      if (exact && (*st.free_bytes < free_min || *st.free_bytes > size_))
+      if (*st.free_bytes < free_min || *st.free_bytes > size_)
         return bad("free_bytes is " + std::to_string(*st.free_bytes) + ", outside [" +
                    std::to_string(free_min) + ", " + std::to_string(size_) + "]");
     }
@@ -1048,6 +1075,11 @@ class ArenaRun : public Run {
     std::uint64_t base = 0;
   };
   std::deque<Heap> heaps_;  ///< CAP_HEAPS: heaps 1..n (a deque: a Mapping never moves)
+  struct Pool {
+    std::optional<Mapping> memory;
+    std::uint64_t base = 0, size = 0;
+  };
+  std::deque<Pool> pools_;  ///< CAP_POOLS: pools 1..n
 };
 
 // ---- objects -----------------------------------------------------------------------------------

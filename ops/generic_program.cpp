@@ -206,6 +206,13 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
       case GenericSeed::walk:
         if (arena && (t.caps & CAP_WALK)) emit(op(GenericVerb::walk));
         break;
+      case GenericSeed::add_pool:
+        if (arena && (t.caps & CAP_POOLS)) {
+          GenericOp o = op(GenericVerb::add_pool);
+          o.size = normalize_arena_size(t.geometry.max_size * (s.size % 64 + 1) / 64, t.geometry);
+          emit(o);
+        }
+        break;
       case GenericSeed::init:
         if (hostile_ok && t.contract.second_init != Contract::SecondInit::untested)
           emit(op(GenericVerb::init));

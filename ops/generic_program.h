@@ -10,6 +10,7 @@
 //   b4 = alloc 64 heap=1            # in heap 1 (CAP_HEAPS); freed through its heap
 //   stats                           # the allocator's statistics (CAP_STATS)
 //   init                            # a second init on the live arena (Contract::second_init)
+//   add_pool 8K                     # another pool of that size for the same heap (CAP_POOLS)
 //   (arena_init … early=1: the API is called before init and after a failed init first)
 //   free b1
 //   free b1                         # a freed name again: a double free (CAP_STALE_FREE)
@@ -48,7 +49,18 @@ struct ArenaInit {
   friend bool operator==(const ArenaInit&, const ArenaInit&) = default;
 };
 
-enum class GenericVerb : std::uint8_t { alloc, free, realloc, resize, walk, reserve, calloc, stats, init };
+enum class GenericVerb : std::uint8_t {
+  alloc,
+  free,
+  realloc,
+  resize,
+  walk,
+  reserve,
+  calloc,
+  stats,
+  init,
+  add_pool
+};
 
 /// Whether the verb binds a new slot.
 inline bool binds(GenericVerb v) {
@@ -57,10 +69,10 @@ inline bool binds(GenericVerb v) {
 
 struct GenericOp {
   GenericVerb verb = GenericVerb::alloc;
-  Slot dst = NO_SLOT;        ///< alloc, realloc, calloc: the slot bound
-  Slot src = NO_SLOT;        ///< free, realloc (NO_SLOT: realloc(nullptr, size))
-  std::uint64_t size = 0;    ///< alloc, realloc, calloc: bytes (0 only with CAP_CONTRACT), reserve: bytes
-                             ///< (≥ 1); resize: the new arena size
+  Slot dst = NO_SLOT;      ///< alloc, realloc, calloc: the slot bound
+  Slot src = NO_SLOT;      ///< free, realloc (NO_SLOT: realloc(nullptr, size))
+  std::uint64_t size = 0;  ///< alloc, realloc, calloc: bytes (0 only with CAP_CONTRACT), reserve, add_pool:
+                           ///< bytes (≥ 1); resize: the new arena size
   std::uint64_t align = 0;   ///< alloc, realloc: 0 = the default
   std::uint64_t offset = 0;  ///< reserve: from the arena's base
   bool stale = false;        ///< free: the slot was already freed (a double free)
@@ -166,6 +178,7 @@ struct GenericSeed {
     calloc,
     stats,
     init,
+    add_pool,
     NR_KINDS
   };
   std::uint8_t kind = alloc;

@@ -14,8 +14,8 @@
 namespace kmf {
 namespace {
 
-constexpr std::array<std::string_view, 10> WORDS{"arena_init", "alloc",   "realloc", "free",  "resize",
-                                                 "walk",       "reserve", "calloc",  "stats", "init"};
+constexpr std::array<std::string_view, 11> WORDS{"arena_init", "alloc",  "realloc", "free", "resize",  "walk",
+                                                 "reserve",    "calloc", "stats",   "init", "add_pool"};
 
 struct Token {
   std::string_view text;
@@ -224,6 +224,9 @@ class Parser {
       op.verb = GenericVerb::stats;
     } else if (verb.text == "init") {
       op.verb = GenericVerb::init;
+    } else if (verb.text == "add_pool") {
+      op.verb = GenericVerb::add_pool;
+      op.size = size(take("a size"));
     } else if (verb.text == "reserve") {
       op.verb = GenericVerb::reserve;
       op.offset = number(take("an offset"), "offset");
@@ -299,6 +302,7 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
     case GenericVerb::walk: return "walk";
     case GenericVerb::stats: return "stats";
     case GenericVerb::init: return "init";
+    case GenericVerb::add_pool: return "add_pool " + size_text(op.size);
     case GenericVerb::reserve: return "reserve " + hex(op.offset) + " " + size_text(op.size);
   }
   return "?";

@@ -10,6 +10,7 @@
 //   resize SIZE
 //   walk
 //   stats
+//   add_pool SIZE                      another pool for the same heap (CAP_POOLS)
 //   init                               a second init (arena_init … early=1: calls before init first)
 //   reserve OFFSET SIZE
 //

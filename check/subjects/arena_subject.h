@@ -22,6 +22,9 @@
 //              CAP_CALLOC       calloc(n, size): zeroed; an overflowing product returns null
 //              CAP_REALLOC_ALIGN realloc_aligned(p, size, align): realloc keeping an alignment
 //              CAP_KEEPS_CACHE  freed space may stay cached: no RESTORE at teardown
+//              CAP_POOLS        add_pool(base, size): another region for the same heap (TLSF's
+//                               tlsf_add_pool); blocks may come from the arena or any pool, and
+//                               walk and is_empty cover them all; resize and stats speak about the arena
 //              CAP_HEAPS        extra_heaps() more heaps, each its own arena of the program's size:
 //                               init_heap(h, …), alloc_in(h, …), free_in(h, p) for h in 1..extra_heaps();
 //                               heap 0 is init/alloc/free. Blocks are held inside their own heap
@@ -133,6 +136,10 @@ class ArenaSubject {
   /// finite. (Counts are not compared while a reservation is live.)
   virtual ArenaStats stats() const { return {}; }
   virtual StatsTolerance stats_tolerance() const { return {}; }
+
+  /// CAP_POOLS: [base, base + size) joins the heap (the harness owns the
+  /// memory, as for the arena). False: refused (no claim is made).
+  virtual bool add_pool(void* /*base*/, std::size_t /*size*/) { return false; }
 
   /// CAP_HEAPS: heaps 1..extra_heaps() besides the default one (an
   /// allocator whose API takes a heap handle).

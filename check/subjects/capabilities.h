@@ -28,6 +28,8 @@
 //   CAP_REALLOC_ALIGN arena                 realloc with an alignment (ALIGNMENT, INTEGRITY)
 //   CAP_KEEPS_CACHE   arena                 the allocator may keep freed space cached: no RESTORE
 //   CAP_STATS         arena                 stats() compared with the ledger (STATS)
+//   CAP_POOLS         arena                 add_pool(base, size): more memory for the same heap; blocks
+//                                           inside the arena or a pool (IN-BOUNDS), none overlapping
 //   CAP_HEAPS         arena                 more heaps through a heap handle: every block inside its own
 //                                           heap (IN-BOUNDS), none overlapping another (NO-OVERLAP)
 #pragma once
@@ -58,7 +60,8 @@ enum Cap : std::uint32_t {
   CAP_KEEPS_CACHE = 1u << 17,
   CAP_STATS = 1u << 18,
   CAP_HEAPS = 1u << 19,
-  CAP_ALL = (1u << 20) - 1,
+  CAP_POOLS = 1u << 20,
+  CAP_ALL = (1u << 21) - 1,
 };
 using Caps = std::uint32_t;
 

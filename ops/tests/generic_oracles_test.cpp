@@ -495,6 +495,75 @@ TEST(Heaps, a_default_campaign_finds_the_wrong_heap_and_holds_on_the_fixed_one) 
   EXPECT_FALSE(clean.violation) << "input " << clean.input << ": " << format_violation(*clean.violation);
 }
 
+// ---- pools ----------------------------------------------------------------------------------------
+
+/// A heap over the arena plus one added pool (TLSF's tlsf_add_pool shape):
+/// alloc tries the arena, then the pool; free and usable_size go by address.
+/// `overrun`: the pool's blocks are handed out 64 bytes past the pool's end.
+class TwoPools : public example::FirstFitSubject {
+ public:
+  explicit TwoPools(bool overrun = false) : overrun_(overrun) {}
+  Caps capabilities() const override { return FirstFitSubject::capabilities() | CAP_POOLS; }
+  FitModel fit_model() const override { return {}; }  // NO-SPURIOUS-FAILURE's model speaks about one space
+  bool add_pool(void* base, std::size_t size) override {
+    if (pool_base_ || !pool_.init(base, size)) return false;
+    pool_base_ = static_cast<std::byte*>(base);
+    pool_size_ = size;
+    return true;
+  }
+  void* alloc(std::size_t size, std::size_t align) override {
+    if (void* p = FirstFitSubject::alloc(size, align)) return p;
+    if (!pool_base_) return nullptr;
+    void* p = pool_.alloc(size);
+    return p && overrun_ ? pool_base_ + pool_size_ + 64 : p;
+  }
+  void free(void* p) override { in_pool(p) ? pool_.free(p) : FirstFitSubject::free(p); }
+  void* realloc(void* p, std::size_t size) override {
+    return in_pool(p) ? nullptr : FirstFitSubject::realloc(p, size);
+  }
+  std::size_t usable_size(const void* p) const override {
+    return in_pool(p) ? pool_.usable_size(p) : FirstFitSubject::usable_size(p);
+  }
+  bool is_empty() const override { return FirstFitSubject::is_empty() && (!pool_base_ || pool_.is_empty()); }
+  void walk(const BlockVisitor& visit) const override {
+    FirstFitSubject::walk(visit);
+    if (pool_base_) pool_.walk(visit);
+  }
+
+ private:
+  bool in_pool(const void* p) const { return pool_base_ && p >= pool_base_ && p < pool_base_ + pool_size_; }
+  bool overrun_;
+  example::FirstFit pool_;
+  std::byte* pool_base_ = nullptr;
+  std::size_t pool_size_ = 0;
+};
+
+TEST(Pools, blocks_from_an_added_pool_are_held_to_the_same_invariants) {
+  const std::string_view prog =
+      "arena_init size=256 align=16\nb0 = alloc 200\nadd_pool 4K\nb1 = alloc 100\nb2 = alloc 200\nwalk\nfree "
+      "b1\n";
+  const Violation v = expect_fires([] { return TwoPools(true); }, prog, Inv::IN_BOUNDS);
+  EXPECT_NE(v.explanation.find("or any pool"), std::string::npos) << v.explanation;
+  expect_clean([] { return TwoPools(); }, prog);
+}
+
+TEST(Pools, a_default_campaign_adds_pools_and_holds_on_the_correct_heap) {
+  const GenericTarget t = generic_target(TwoPools());
+  std::size_t pools = 0;
+  Rng rng(5);
+  for (int i = 0; i < 200; ++i) {
+    std::vector<std::uint8_t> bytes(rng.below(513));
+    for (std::uint8_t& b : bytes) b = static_cast<std::uint8_t>(rng.next());
+    for (const GenericOp& op : decode_generic(bytes, t).ops) pools += op.verb == GenericVerb::add_pool;
+  }
+  EXPECT_GT(pools, 100u);
+  const Found clean = campaign([] { return TwoPools(); }, 1000);
+  EXPECT_FALSE(clean.violation) << "input " << clean.input << ": " << format_violation(*clean.violation);
+  const Found bug = campaign([] { return TwoPools(true); }, 1000);
+  ASSERT_TRUE(bug.violation);
+  EXPECT_EQ(invariant_name(bug.violation->id), "IN-BOUNDS") << format_violation(*bug.violation);
+}
+
 // ---- calls out of order ---------------------------------------------------------------------------
 
 /// The segregated-fit adapter with its out-of-order promises broken.
