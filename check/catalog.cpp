@@ -79,7 +79,8 @@ constexpr std::array<InvariantInfo, NR_INVARIANTS> CATALOG{{
      "at a multiple of 2^k frames",
      constant, linear},
     {Inv::NO_SPURIOUS_FAILURE, "NO-SPURIOUS-FAILURE",
-     "a request fails only when the subject's reference model (buddy, first-fit) says it cannot fit beside "
+     "a request fails only when the subject's reference model (buddy, first-fit, segregated, custom) says it "
+     "cannot fit beside "
      "the live blocks",
      linear, linear},
     {Inv::RESIZE, "RESIZE",
@@ -100,6 +101,27 @@ constexpr std::array<InvariantInfo, NR_INVARIANTS> CATALOG{{
     {Inv::TRANSLATE, "TRANSLATE",
      "every page of a live virtual range translates, no two live pages share a physical page, and a freed "
      "range no longer translates",
+     linear, linear},
+    {Inv::SELF_CHECK, "SELF-CHECK",
+     "the allocator's own validator (check()) finds nothing wrong after every op", linear, linear},
+    {Inv::CONTRACT, "CONTRACT",
+     "a request the allocator cannot serve (size 0, oversized, overflowing, an alignment it refuses, realloc "
+     "to such a size) gets the answer the adapter's contract promises, and a failed realloc leaves its block "
+     "live and intact",
+     constant, constant},
+    {Inv::CALLOC, "CALLOC",
+     "calloc(n, size) returns null when n * size overflows or exceeds the arena, else a block of n * size "
+     "bytes that reads as zero",
+     linear, linear},
+    {Inv::RESTORE, "RESTORE",
+     "once every block is freed, the arena serves a request as large as the largest one a fresh arena of the "
+     "same geometry serves",
+     linear, linear},
+    {Inv::METADATA, "METADATA", "the allocator's metadata ranges lie inside the current arena after every op",
+     linear, linear},
+    {Inv::STATS, "STATS",
+     "the allocator's statistics agree with the ledger within the adapter's tolerance and every metric is "
+     "finite",
      linear, linear},
     {Inv::EXPECT, "EXPECT", "a script's expect or check statement holds", constant, constant},
 }};

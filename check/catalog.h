@@ -50,6 +50,12 @@ enum class Inv : std::uint8_t {
   STALE_FREE,
   USABLE_SIZE,
   TRANSLATE,
+  SELF_CHECK,
+  CONTRACT,
+  CALLOC,
+  RESTORE,
+  METADATA,
+  STATS,
   EXPECT,  ///< a script's `expect`/`check` statement did not hold (not an allocator invariant)
 };
 inline constexpr std::size_t NR_INVARIANTS = static_cast<std::size_t>(Inv::EXPECT) + 1;

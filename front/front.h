@@ -86,9 +86,9 @@ Target make_target(Factory make) {
   Target t;
   t.name = std::string(probe.name());
   t.generic = generic_target(probe);
+  // execute_generic_fresh gives arenas their twin (RESTORE's bisection).
   t.run = [make](const GenericProgram& p, const GenericExecOptions& o) {
-    auto subject = make();
-    return execute_generic(subject, p, o);
+    return execute_generic_fresh(make, p, o);
   };
   return t;
 }

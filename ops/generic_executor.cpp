@@ -5,11 +5,27 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KMF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KMF_ASAN 1
+#endif
+#endif
+#ifndef KMF_ASAN
+#define KMF_ASAN 0
+#endif
+#if KMF_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <new>
@@ -44,8 +60,27 @@ class Mapping {
   }
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() { ::munmap(data_, bytes_); }
+  ~Mapping() {
+#if KMF_ASAN
+    // Shadow outlives munmap: a later mapping at these addresses must not inherit the poison.
+    if (poisoned_hi_) ASAN_UNPOISON_MEMORY_REGION(data_, poisoned_hi_ - addr_of(data_));
+#endif
+    ::munmap(data_, bytes_);
+  }
   std::byte* data() const { return data_; }
+
+  /// Under ASan: makes [a, a + n) unreadable (no-ops otherwise).
+  void poison([[maybe_unused]] std::uint64_t a, [[maybe_unused]] std::uint64_t n) {
+#if KMF_ASAN
+    ASAN_POISON_MEMORY_REGION(ptr_of(a), n);
+    poisoned_hi_ = std::max(poisoned_hi_, a + n);
+#endif
+  }
+  void unpoison([[maybe_unused]] std::uint64_t a, [[maybe_unused]] std::uint64_t n) {
+#if KMF_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(ptr_of(a), n);
+#endif
+  }
 
   /// Zeroes [a, a + n): whole pages are dropped (they read back as zero).
   static void zero(std::uint64_t a, std::uint64_t n) {
@@ -63,6 +98,7 @@ class Mapping {
  private:
   std::size_t bytes_;
   std::byte* data_ = nullptr;
+  std::uint64_t poisoned_hi_ = 0;
 };
 
 enum class State : std::uint8_t { unbound, null, live, freed };
@@ -76,6 +112,8 @@ struct Rec {
   std::optional<std::uint64_t> usable;
   std::uint32_t id = 0;
   unsigned order = 0;  ///< page subjects
+  unsigned heap = 0;   ///< arenas with CAP_HEAPS: the heap it came from
+  unsigned pool = 0;   ///< arenas with CAP_POOLS: 0 the arena, k the k-th pool added
 };
 
 /// A live range: slot `index`, or reservation `index` when `reserve`.
@@ -217,11 +255,13 @@ class Run {
 
   /// WALK: `seen` (address, bytes) names every live block once, no other
   /// address, and at least the requested bytes of each.
-  bool check_walk(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& seen) {
+  /// `in_scope(block)`: the blocks this walk covers (an arena's default heap).
+  template <class InScope>
+  bool check_walk(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& seen, InScope in_scope) {
     std::set<std::uint64_t> reported;
     for (const auto& [a, n] : seen) {
       const auto r = starting_at(a);
-      if (!r)
+      if (!r || !in_scope(*r))
         return fail(Inv::WALK, {a},
                     "walk reported a block at " + at(a) + " (" + std::to_string(n) +
                         " bytes) where no live block starts");
@@ -232,21 +272,33 @@ class Run {
                         " bytes, less than its " + std::to_string(rec(*r).size) + " requested");
     }
     for (const auto& [a, r] : live_)
-      if (!r.reserve && !reported.count(a))
+      if (!r.reserve && in_scope(r) && !reported.count(a))
         return fail(Inv::WALK, {a}, "walk did not report live " + describe(r));
     note("(walk: " + std::to_string(seen.size()) + " blocks)");
     return true;
   }
+  bool check_walk(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& seen) {
+    return check_walk(seen, [](const auto&) { return true; });
+  }
 
   // ---- stamps -----------------------------------------------------------------------------
+  /// The byte ranges of a block of `size` bytes that carry stamps: all of
+  /// it up to SPARSE_ABOVE, else its first and last SPARSE_EDGE bytes (a
+  /// block of gigabytes in a lazily reserved arena is not written whole).
+  static constexpr std::uint64_t SPARSE_ABOVE = 256 << 10, SPARSE_EDGE = 64 << 10;
+  static std::vector<AddrRange> stamped(std::uint64_t size) {
+    if (size <= SPARSE_ABOVE) return {{0, size}};
+    return {{0, SPARSE_EDGE}, {size - SPARSE_EDGE, size}};
+  }
   void stamp(const Rec& b) {
     if (!can_touch() || b.size == 0) return;
     std::vector<std::byte> buf(std::min<std::uint64_t>(b.size, 1 << 16));
-    for (std::uint64_t off = 0; off < b.size; off += buf.size()) {
-      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), b.size - off);
-      stamp_bytes(b.id, off, {buf.data(), n});
-      write_mem(b.addr + off, {buf.data(), n});
-    }
+    for (const AddrRange& r : stamped(b.size))
+      for (std::uint64_t off = r.lo; off < r.hi; off += buf.size()) {
+        const std::uint64_t n = std::min<std::uint64_t>(buf.size(), r.hi - off);
+        stamp_bytes(b.id, off, {buf.data(), n});
+        write_mem(b.addr + off, {buf.data(), n});
+      }
   }
   /// realloc moved `before` to `b`: the common prefix must read back with the
   /// old block's stamps. `what` names the call in the message.
@@ -263,12 +315,13 @@ class Run {
   std::optional<std::uint64_t> changed(const Rec& b, std::uint64_t len) {
     if (!can_touch()) return std::nullopt;
     std::vector<std::byte> buf(std::min<std::uint64_t>(std::max<std::uint64_t>(len, 1), 1 << 16));
-    for (std::uint64_t off = 0; off < len; off += buf.size()) {
-      const std::uint64_t n = std::min<std::uint64_t>(buf.size(), len - off);
-      if (!read_mem(b.addr + off, {buf.data(), n})) return off;
-      for (std::uint64_t i = 0; i < n; ++i)
-        if (buf[i] != std::byte{stamp_byte(b.id, off + i)}) return off + i;
-    }
+    for (const AddrRange& r : stamped(b.size))
+      for (std::uint64_t off = r.lo; off < std::min(r.hi, len); off += buf.size()) {
+        const std::uint64_t n = std::min<std::uint64_t>(buf.size(), std::min(r.hi, len) - off);
+        if (!read_mem(b.addr + off, {buf.data(), n})) return off;
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (buf[i] != std::byte{stamp_byte(b.id, off + i)}) return off + i;
+      }
     return std::nullopt;
   }
   bool verify(const Ref& r, const std::string& when) {
@@ -312,7 +365,7 @@ class Run {
 class ArenaRun : public Run {
  public:
   ArenaRun(ArenaSubject& s, const GenericProgram& p, const GenericExecOptions& o)
-      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), geo_(s.geometry()), model_(s.fit_model()) {}
+      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), geo_(s.geometry()) {}
 
  private:
   std::uint64_t end() const { return base_ + size_; }
@@ -327,10 +380,26 @@ class ArenaRun : public Run {
   AddrRange extent(const Rec& b) const { return model_extent(model_, b.addr, b.size, b.usable); }
   std::vector<AddrRange> occupied() const {
     std::vector<AddrRange> occ = metadata();
-    for (const auto& [a, r] : live_) occ.push_back(extent(rec(r)));
+    for (const auto& [a, r] : live_)
+      if (in_default(r)) occ.push_back(extent(rec(r)));
     return occ;
   }
+  /// Whether a live range belongs to the default heap (heap 0: the arena
+  /// the models, walk, stats, is_empty and resize speak about).
+  bool in_default(const Ref& r) const { return r.reserve || rec(r).heap == 0; }
+  std::size_t live_in_default() const {
+    return static_cast<std::size_t>(
+        std::count_if(live_.begin(), live_.end(), [&](const auto& kv) { return in_default(kv.second); }));
+  }
+  /// The space of heap h.
+  AddrRange heap_range(unsigned h) const {
+    if (h == 0) return arena();
+    return {heaps_[h - 1].base, heaps_[h - 1].base + init_.size};
+  }
   std::string model_text() const { return "the " + to_string(model_) + " model"; }
+  std::string fit_text(std::uint64_t size, std::uint64_t align) const {
+    return explain_fit(model_, size, align, init_.align);
+  }
   std::string largest_gap_text() const {
     AddrRange best{};
     for (const AddrRange& g : free_gaps(arena(), occupied()))
@@ -343,21 +412,140 @@ class ArenaRun : public Run {
   bool setup() override {
     init_ = normalize(p_.arena.value_or(ArenaInit{}), geo_);
     capacity_ = (caps_ & CAP_RESIZE) ? std::max(init_.size, geo_.max_size) : init_.size;
-    // Aligned to base_align exactly (not to twice that): an allocator that
-    // assumes more alignment than it declared shows it.
-    const std::uint64_t a = std::bit_ceil(std::max<std::uint64_t>(geo_.base_align, 16));
-    memory_.emplace(capacity_ + 3 * a);
-    base_ = round_up(addr_of(memory_->data()), 2 * a) + a;
+    align_ = std::bit_ceil(std::max<std::uint64_t>(geo_.base_align, 1));
+    base_ = place(memory_, capacity_, align_);
     origin_ = base_;
     size_ = init_.size;
+    poison_outside();
     op_text_ = "arena_init size=" + std::to_string(init_.size) + " align=" + std::to_string(init_.align);
+    if (p_.arena && p_.arena->early && !early_calls()) return false;
     if (!s_.init(ptr_of(base_), init_.size, init_.align))
       return fail(Inv::NO_SPURIOUS_FAILURE, {base_},
                   "init refused an arena of " + std::to_string(init_.size) + " bytes aligned to " +
                       std::to_string(init_.align) + " at " + hex(base_) + ", inside the adapter's geometry");
     note("base " + hex(base_));
+    model_ = s_.fit_model();  // asked after init: it may depend on init's alignment
+    if (caps_ & CAP_HEAPS)
+      for (unsigned h = 1; h <= std::min(s_.extra_heaps(), 255u); ++h) {
+        Heap& heap = heaps_.emplace_back();
+        heap.base = place(heap.memory, init_.size, align_);
+        if (!s_.init_heap(h, ptr_of(heap.base), init_.size, init_.align))
+          return fail(Inv::NO_SPURIOUS_FAILURE, {heap.base},
+                      "init_heap(" + std::to_string(h) + ") refused an arena of " +
+                          std::to_string(init_.size) + " bytes, inside the adapter's geometry");
+        note("heap " + std::to_string(h) + " at " + at(heap.base));
+      }
+    if ((caps_ & CAP_STATS) && !check_stats("right after init")) return false;
     if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
     return true;
+  }
+
+  /// Contract::before_init: the API before init and after a failed init
+  /// (of 0 bytes) answers null and does not crash.
+  bool early_calls() {
+    if (!contract() || s_.contract().before_init != Contract::BeforeInit::refused) {
+      note("(early=1: the contract does not test calls before init: skipped)");
+      return true;
+    }
+    const std::string base_text = op_text_;
+    auto refused = [&](const std::string& when) {
+      op_text_ = base_text + " (" + when + ")";
+      if (void* p = s_.alloc(64, 0))
+        return fail(Inv::CONTRACT, {addr_of(p)},
+                    "alloc of 64 bytes " + when + " returned " + at(addr_of(p)) +
+                        ", but the contract says calls before init are refused (null)");
+      if (caps_ & CAP_CALLOC)
+        if (void* p = s_.calloc(1, 64))
+          return fail(
+              Inv::CONTRACT, {addr_of(p)},
+              "calloc(1, 64) " + when + " returned " + at(addr_of(p)) + ", but the contract says null");
+      if ((caps_ & CAP_REALLOC))
+        if (void* p = s_.realloc(nullptr, 64))
+          return fail(Inv::CONTRACT, {addr_of(p)},
+                      "realloc(nullptr, 64) " + when + " returned " + at(addr_of(p)) +
+                          ", but the contract says null");
+      if (caps_ & CAP_STATS) (void)s_.stats();  // must not crash; no numbers are promised
+      if (caps_ & CAP_IS_EMPTY) (void)s_.is_empty();
+      return true;
+    };
+    if (!refused("before init")) return false;
+    op_text_ = base_text + " (init of 0 bytes)";
+    if (s_.init(ptr_of(base_), 0, init_.align))
+      return fail(Inv::CONTRACT, {base_}, "init of a 0-byte arena succeeded, but it must fail");
+    if (!refused("after a failed init")) return false;
+    op_text_ = base_text;
+    note("(early calls refused)");
+    return true;
+  }
+
+  /// CAP_POOLS: a fresh region of op.size bytes joins the heap.
+  bool add_pool(const GenericOp& op) {
+    if (!(caps_ & CAP_POOLS)) return skip("no pools");
+    Pool& pool = pools_.emplace_back();
+    pool.base = place(pool.memory, op.size, align_);
+    pool.size = op.size;
+    if (!s_.add_pool(ptr_of(pool.base), op.size)) {
+      pools_.pop_back();
+      note("-> refused");
+      return true;
+    }
+    note("-> pool " + std::to_string(pools_.size()) + " at " + at(pool.base));
+    return true;
+  }
+
+  /// Contract::second_init: a second init on the live arena.
+  bool reinit() {
+    if (!contract() || s_.contract().second_init == Contract::SecondInit::untested)
+      return skip("the contract does not test a second init");
+    const bool resets = s_.contract().second_init == Contract::SecondInit::resets;
+    const bool ok = s_.init(ptr_of(base_), size_, init_.align);
+    note(ok ? "-> ok" : "-> refused");
+    if (ok != resets)
+      return fail(Inv::CONTRACT, {base_},
+                  std::string("a second init ") + (ok ? "succeeded" : "was refused") +
+                      ", but the contract says it " + (resets ? "resets the heap" : "is refused"));
+    if (!resets) {
+      if (verify_all("read back after the refused second init")) return true;
+      result_.violation->id = Inv::CONTRACT;  // the refused init changed a live block
+      return false;
+    }
+    // The heap starts over: every block and reservation is gone, not freed.
+    for (auto& r : recs_)
+      if (r.state == State::live && r.heap == 0) {
+        live_.erase(r.addr);
+        r.state = State::freed;
+      }
+    for (const Rec& r : reserves_) live_.erase(r.addr);
+    reserves_.clear();
+    return true;
+  }
+
+  /// Maps `capacity` bytes plus guards and returns a base aligned to exactly
+  /// `align` (a multiple of align, not of 2·align): an allocator that assumes
+  /// more alignment than it declared shows it.
+  static std::uint64_t place(std::optional<Mapping>& memory, std::uint64_t capacity, std::uint64_t align) {
+    const std::uint64_t guard = std::max<std::uint64_t>(align, GUARD);
+    memory.emplace(capacity + 2 * align + 2 * guard);
+    const std::uint64_t lo = addr_of(memory->data()) + guard;
+    return round_up(lo, 2 * align) + align;
+  }
+
+  /// Under ASan everything of the mapping outside the current arena is
+  /// poisoned (the guard before the base, the guard after the end, the
+  /// tail a shrink gave back), so the allocator touching it is an ASan
+  /// report. Only the guards and the tail are poisoned, never the whole
+  /// reservation (an 8 GiB arena's shadow is not written).
+  void poison_outside() {
+    const std::uint64_t lo = addr_of(memory_->data());
+    memory_->poison(lo, base_ - lo);
+    memory_->poison(end(), GUARD);
+  }
+  void poison_tail(std::uint64_t old_size) {
+    if (old_size > size_)
+      memory_->poison(end(), old_size - size_);
+    else
+      memory_->unpoison(base_ + old_size, size_ - old_size);
+    memory_->poison(end(), GUARD);
   }
 
   /// ALIGNMENT, IN-BOUNDS, USABLE-SIZE, NO-OVERLAP for a block handed out
@@ -366,21 +554,32 @@ class ArenaRun : public Run {
     if (b.align && b.addr % b.align != 0)
       return fail(Inv::ALIGNMENT, {b.addr},
                   what + " at " + at(b.addr) + " is not aligned to " + std::to_string(b.align));
+    AddrRange space = heap_range(b.heap);
+    if (b.heap == 0 && !space.contains(b.addr))  // CAP_POOLS: the block may come from a pool
+      for (std::size_t k = 0; k < pools_.size(); ++k)
+        if (AddrRange{pools_[k].base, pools_[k].base + pools_[k].size}.contains(b.addr)) {
+          space = {pools_[k].base, pools_[k].base + pools_[k].size};
+          b.pool = static_cast<unsigned>(k + 1);
+        }
     auto outside = [&](std::uint64_t span) {
       return fail(Inv::IN_BOUNDS, {b.addr},
-                  what + " [" + at(b.addr) + ", +" + std::to_string(span) + ") is not inside the arena [" +
-                      at(base_) + ", " + at(end()) + ")");
+                  what + " [" + at(b.addr) + ", +" + std::to_string(span) + ") is not inside " +
+                      (b.heap   ? "heap " + std::to_string(b.heap) + "'s arena ["
+                       : b.pool ? "pool " + std::to_string(b.pool) + " ["
+                                : std::string("the arena [")) +
+                      at(space.lo) + ", " + at(space.hi) + ")" +
+                      (pools_.empty() || b.pool || b.heap ? std::string() : " or any pool"));
     };
     b.span = std::max<std::uint64_t>(b.size, 1);
-    if (b.addr < base_ || b.addr + b.span > end()) return outside(b.span);
-    if (caps_ & CAP_USABLE_SIZE) {
+    if (b.addr < space.lo || b.addr >= space.hi || b.span > space.hi - b.addr) return outside(b.span);
+    if ((caps_ & CAP_USABLE_SIZE) && b.heap == 0) {  // usable_size speaks about heap 0
       b.usable = s_.usable_size(ptr_of(b.addr));
       if (*b.usable < b.size)
         return fail(Inv::USABLE_SIZE, {b.addr},
                     "usable_size(" + at(b.addr) + ") is " + std::to_string(*b.usable) + " for a request of " +
                         std::to_string(b.size) + " bytes");
       b.span = std::max(b.span, *b.usable);
-      if (b.addr + b.span > end()) return outside(b.span);
+      if (b.span > space.hi - b.addr) return outside(b.span);
     }
     for (const AddrRange& m : metadata())
       if (m.overlaps({b.addr, b.addr + b.span}))
@@ -395,35 +594,161 @@ class ArenaRun : public Run {
       case GenericVerb::alloc: return alloc(op);
       case GenericVerb::free: return free(op);
       case GenericVerb::realloc: return realloc(op);
+      case GenericVerb::calloc: return calloc(op);
       case GenericVerb::resize: return resize(op);
       case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
+      case GenericVerb::stats: return (caps_ & CAP_STATS) ? check_stats("at this op") : skip("no stats");
+      case GenericVerb::init: return reinit();
+      case GenericVerb::add_pool: return add_pool(op);
       case GenericVerb::reserve: return reserve(op);
     }
     return true;
   }
 
+  // ---- the contract (check/subjects/contract.h) ----------------------------------------
+  bool contract() const { return (caps_ & CAP_CONTRACT) != 0; }
+  /// Why a request can never be served, or "" when it might be: then the
+  /// contract promises null. Without CAP_CONTRACT no promise is made.
+  std::string unservable(std::uint64_t size, std::uint64_t align, std::uint64_t space = 0) const {
+    if (!contract()) return {};
+    const Contract c = s_.contract();
+    if (space == 0) space = size_;
+    if (size > space) return "the request is larger than the " + std::to_string(space) + "-byte arena";
+    if (c.max_block && size > c.max_block)
+      return "the request is above the contract's max_block " + std::to_string(c.max_block);
+    if (align > c.max_align)
+      return "the alignment is above the contract's max_align " + std::to_string(c.max_align);
+    if (align && !std::has_single_bit(align) && c.non_pow2_align == Contract::NonPow2::refused)
+      return "the alignment is not a power of two";
+    return {};
+  }
+  /// Requests only a contract makes runnable: size 0 and alignments that
+  /// are not powers of two. "" when the op may run.
+  std::string not_runnable(std::uint64_t size, std::uint64_t align) const {
+    if (size == 0 && !contract()) return "size 0 needs CAP_CONTRACT";
+    if (align && !std::has_single_bit(align) &&
+        (!contract() || s_.contract().non_pow2_align == Contract::NonPow2::skip))
+      return "an alignment that is not a power of two needs a contract that takes it";
+    return {};
+  }
+  std::string request_text(std::string_view call, std::uint64_t size, std::uint64_t align) const {
+    return std::string(call) + " of " + std::to_string(size) + " bytes" +
+           (align ? " aligned to " + std::to_string(align) : std::string());
+  }
+  /// The verdict on a block returned for a request: CONTRACT when the
+  /// contract promised null (an unservable request, size 0 under
+  /// ZeroSize::null).
+  bool judge_returned(const std::string& call, std::uint64_t addr, std::uint64_t size, std::uint64_t align,
+                      std::uint64_t space = 0) {
+    const std::string why = unservable(size, align, space);
+    if (!why.empty())
+      return fail(Inv::CONTRACT, {addr},
+                  call + " returned " + at(addr) + ", but " + why + ": the contract promises null");
+    if (size == 0 && contract() && s_.contract().zero_size == Contract::ZeroSize::null)
+      return fail(Inv::CONTRACT, {addr},
+                  call + " returned " + at(addr) + ", but the contract says size 0 returns null");
+    return true;
+  }
+  /// The verdict on a null answer: NO-SPURIOUS-FAILURE when the model says
+  /// the request must fit; CONTRACT when size 0 must give a unique block and
+  /// the model says one fits.
+  bool judge_null(const std::string& call, std::uint64_t size, std::uint64_t align,
+                  std::vector<std::uint64_t> addrs) {
+    if (!unservable(size, align).empty()) return true;
+    if (align && !std::has_single_bit(align)) return true;  // the models know powers of two only
+    if (size == 0) {
+      if (contract() && s_.contract().zero_size == Contract::ZeroSize::unique && model_ &&
+          must_fit(model_, arena(), occupied(), 1, align, init_.align))
+        return fail(Inv::CONTRACT, std::move(addrs),
+                    call + " returned null, but the contract says size 0 returns a unique block and " +
+                        model_text() + " says a 1-byte block fits: " + largest_gap_text());
+      return true;
+    }
+    if (model_ && must_fit(model_, arena(), occupied(), size, align, init_.align))
+      return fail(Inv::NO_SPURIOUS_FAILURE, std::move(addrs),
+                  call + " failed, but " + model_text() + " says it must fit: " + fit_text(size, align) +
+                      "; " + largest_gap_text());
+    return true;
+  }
+
   bool alloc(const GenericOp& op) {
     const std::uint64_t align = (caps_ & CAP_ALIGN) ? op.align : 0;
-    void* p = s_.alloc(op.size, align);
+    if (const std::string why = not_runnable(op.size, align); !why.empty())
+      return no_block(op.dst, "(" + why + ": skipped)");
+    const unsigned heap = (caps_ & CAP_HEAPS) ? op.heap : 0;
+    if (heap > heaps_.size()) return no_block(op.dst, "(no heap " + std::to_string(heap) + ": skipped)");
+    const std::string call = request_text(
+        heap ? "alloc_in(heap " + std::to_string(heap) + ")" : std::string("alloc"), op.size, align);
+    void* p = heap ? s_.alloc_in(heap, op.size, align) : s_.alloc(op.size, align);
     if (!p) {
       bind_null(op.dst);
       note("-> null");
-      if (model_ && must_fit(model_, arena(), occupied(), op.size, align, init_.align))
-        return fail(Inv::NO_SPURIOUS_FAILURE, {},
-                    "alloc of " + std::to_string(op.size) + " bytes" +
-                        (align ? " aligned to " + std::to_string(align) : std::string()) + " failed, but " +
-                        model_text() + " says it must fit: " + largest_gap_text());
-      return true;
+      return heap != 0 || judge_null(call, op.size, align, {});  // the models speak about heap 0
     }
     Rec b;
     b.addr = addr_of(p);
     b.size = op.size;
     b.align = std::max(align, init_.align);
+    b.heap = heap;
     note("-> " + at(b.addr));
+    if (!judge_returned(call, b.addr, op.size, align, heap_range(heap).size())) return false;
     if (!check_block(b, "the new block " + name(op.dst))) return false;
     bind(op.dst, b);
     stamp(slot(op.dst));
     return true;
+  }
+
+  bool calloc(const GenericOp& op) {
+    if (!(caps_ & CAP_CALLOC)) return no_block(op.dst, "(no calloc: skipped)");
+    std::uint64_t product = 0;
+    const bool overflow = __builtin_mul_overflow(op.count, op.size, &product);
+    if (!overflow && product == 0 && !contract())
+      return no_block(op.dst, "(a zero product needs CAP_CONTRACT: skipped)");
+    const std::string call = "calloc(" + std::to_string(op.count) + ", " + std::to_string(op.size) + ")";
+    void* p = s_.calloc(op.count, op.size);
+    if (!p) {
+      bind_null(op.dst);
+      note("-> null");
+      return overflow || product > size_ || judge_null(call, product, 0, {});
+    }
+    const std::uint64_t a = addr_of(p);
+    note("-> " + at(a));
+    if (overflow)
+      return fail(Inv::CALLOC, {a},
+                  call + " returned " + at(a) + ", but the product overflows 64 bits (it wraps to " +
+                      std::to_string(op.count * op.size) + "): it must return null");
+    if (product > size_)
+      return fail(Inv::CALLOC, {a},
+                  call + " returned " + at(a) + ", but the product " + std::to_string(product) +
+                      " is larger than the " + std::to_string(size_) + "-byte arena: it must return null");
+    if (!judge_returned(call, a, product, 0)) return false;
+    Rec b;
+    b.addr = a;
+    b.size = product;
+    b.align = init_.align;
+    if (!check_block(b, "the calloc'ed block " + name(op.dst))) return false;
+    std::vector<std::byte> buf(std::min<std::uint64_t>(std::max<std::uint64_t>(product, 1), 1 << 16));
+    for (const AddrRange& r : stamped(product))
+      for (std::uint64_t off = r.lo; off < r.hi; off += buf.size()) {
+        const std::uint64_t n = std::min<std::uint64_t>(buf.size(), r.hi - off);
+        std::memcpy(buf.data(), ptr_of(a + off), n);
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (buf[i] != std::byte{0})
+            return fail(Inv::CALLOC, {a + off + i},
+                        "byte " + std::to_string(off + i) + " of the calloc'ed block " + name(op.dst) +
+                            " reads " + hex(std::to_integer<unsigned>(buf[i])) + ", not zero");
+      }
+    bind(op.dst, b);
+    stamp(slot(op.dst));
+    return true;
+  }
+
+  /// Hands a block back through its heap.
+  void release(const Rec& b) {
+    if (b.heap)
+      s_.free_in(b.heap, ptr_of(b.addr));
+    else
+      s_.free(ptr_of(b.addr));
   }
 
   bool free(const GenericOp& op) {
@@ -432,43 +757,75 @@ class ArenaRun : public Run {
     if (b.state == State::live) {
       if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
       unbind(op.src);
-      s_.free(ptr_of(b.addr));
+      release(b);
       return true;
     }
     if (!(caps_ & CAP_STALE_FREE)) return skip("double free: the adapter does not tolerate it");
     if (starting_at(b.addr)) return skip("double free of an address now live again");
     note("(double free)");
-    s_.free(ptr_of(b.addr));
+    release(b);
     return after_stale_free();
   }
 
   bool realloc(const GenericOp& op) {
     if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
-    Rec& old = slot(op.src);
-    if (old.state != State::live) return no_block(op.dst, "(source not live: skipped)");
-    const Ref old_ref{false, static_cast<std::size_t>(op.src)};
-    if (!verify(old_ref, "read back at realloc")) return false;
-    void* q = s_.realloc(ptr_of(old.addr), op.size);
+    const std::uint64_t align = (caps_ & CAP_REALLOC_ALIGN) ? op.align : 0;
+    if (const std::string why = not_runnable(op.size, align); !why.empty())
+      return no_block(op.dst, "(" + why + ": skipped)");
+    const bool from_null = op.src == NO_SLOT;
+    if (from_null && !contract()) return no_block(op.dst, "(realloc(nullptr) needs CAP_CONTRACT: skipped)");
+    if (!from_null && slot(op.src).state != State::live)
+      return no_block(op.dst, "(source not live: skipped)");
+    if (!from_null && slot(op.src).heap != 0) return no_block(op.dst, "(realloc is heap 0's: skipped)");
+    const Contract c = s_.contract();
+    const std::string call = request_text(
+        from_null ? std::string("realloc(nullptr)") : "realloc of " + name(op.src), op.size, align);
+    std::optional<Rec> before;
+    if (!from_null) {
+      if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at realloc")) return false;
+      before = slot(op.src);
+    }
+    void* old = before ? ptr_of(before->addr) : nullptr;
+    void* q = align ? s_.realloc_aligned(old, op.size, align) : s_.realloc(old, op.size);
     if (!q) {
       bind_null(op.dst);
+      if (before && op.size == 0 && contract() && c.realloc_zero != Contract::ReallocZero::minimal) {
+        unbind(op.src);  // realloc(p, 0) freed p
+        note("-> null (" + name(op.src) + " freed)");
+        return true;
+      }
+      if (!before) {
+        note("-> null");
+        if (c.realloc_null == Contract::ReallocNull::refuses) return true;
+        return judge_null(call, op.size, align, {});
+      }
       note("-> null (" + name(op.src) + " stays live)");
-      if (model_ && must_fit(model_, arena(), occupied(), op.size, 0, init_.align))
-        return fail(Inv::NO_SPURIOUS_FAILURE, {old.addr},
-                    "realloc to " + std::to_string(op.size) + " bytes failed, but " + model_text() +
-                        " says a fresh block must fit even beside the old one: " + largest_gap_text());
-      return true;
+      if (contract())
+        if (const auto off = changed(*before, before->size))
+          return fail(Inv::CONTRACT, {before->addr + *off},
+                      call + " failed, but byte " + std::to_string(*off) + " of " + name(op.src) +
+                          " changed: a failed realloc must leave the block intact");
+      return judge_null(call, op.size, align, {before->addr});
     }
-    const Rec before = old;
-    unbind(op.src);
+    const std::uint64_t a = addr_of(q);
+    note("-> " + at(a));
+    if (!before && c.realloc_null == Contract::ReallocNull::refuses)
+      return fail(Inv::CONTRACT, {a},
+                  call + " returned " + at(a) + ", but the contract says it returns null");
+    if (before && op.size == 0 && contract() && c.realloc_zero == Contract::ReallocZero::frees)
+      return fail(
+          Inv::CONTRACT, {a},
+          call + " returned " + at(a) + ", but the contract says realloc(p, 0) frees p and returns null");
+    if (!judge_returned(call, a, op.size, align)) return false;
+    if (before) unbind(op.src);
     Rec b;
-    b.addr = addr_of(q);
+    b.addr = a;
     b.size = op.size;
-    b.align = init_.align;
-    note("-> " + at(b.addr));
+    b.align = std::max(align, init_.align);
     if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
-    if (!kept_prefix(before, b, op.size,
-                     "realloc of " + name(op.src) + " from " + std::to_string(before.size) + " to " +
-                         std::to_string(op.size) + " bytes"))
+    if (before && !kept_prefix(*before, b, op.size,
+                               "realloc of " + name(op.src) + " from " + std::to_string(before->size) +
+                                   " to " + std::to_string(op.size) + " bytes"))
       return false;
     bind(op.dst, b);
     stamp(slot(op.dst));
@@ -484,6 +841,7 @@ class ArenaRun : public Run {
     std::optional<Ref> stranded;
     std::uint64_t top = base_;
     for (const auto& [a, r] : live_) {
+      if (!in_default(r) || (!r.reserve && rec(r).pool != 0)) continue;  // heaps and pools stay put
       const Rec& b = rec(r);
       if (b.addr + std::max<std::uint64_t>(b.size, 1) > base_ + n && !stranded) stranded = r;
       top = std::max(top, extent(b).hi);
@@ -495,7 +853,9 @@ class ArenaRun : public Run {
     const bool must_succeed = !shrink || (!stranded && top <= base_ + n && room);
     std::optional<bool> said;
     if (shrink && (caps_ & CAP_CAN_SHRINK)) said = s_.can_shrink(n);
+    if (!shrink) memory_->unpoison(end(), n - size_);  // a grow hands the bytes over first
     const bool ok = s_.resize(n);
+    if (!ok && !shrink) poison_tail(n);  // refused: they are the harness's again
     note(std::string(ok ? "-> ok" : "-> refused") + " (" + std::to_string(size_) + " -> " +
          std::to_string(n) + ")");
     if (ok && shrink && stranded)
@@ -513,7 +873,9 @@ class ArenaRun : public Run {
                       std::to_string(n) + ") " + (ok ? "succeeded" : "refused"));
     if (!ok) return true;
     if (shrink) Mapping::zero(base_ + n, size_ - n);  // the caller takes the tail back
+    const std::uint64_t old_size = size_;
     size_ = n;
+    poison_tail(old_size);
     if (verify_all("read back after the resize")) return true;
     if (result_.violation->id == Inv::INTEGRITY) result_.violation->id = Inv::RESIZE;  // the resize moved it
     return false;
@@ -522,7 +884,7 @@ class ArenaRun : public Run {
   bool walk() {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
     s_.walk([&](const void* p, std::size_t n) { seen.emplace_back(addr_of(p), n); });
-    return check_walk(seen);
+    return check_walk(seen, [&](const auto& r) { return in_default(r); });
   }
 
   bool reserve(const GenericOp& op) {
@@ -558,18 +920,77 @@ class ArenaRun : public Run {
 
   bool after_op() override {
     if (caps_ & CAP_IS_EMPTY) {
-      const bool empty = live_.empty();
+      const std::size_t live = live_in_default();
+      const bool empty = live == 0;
       if (s_.is_empty() != empty)
         return fail(Inv::EMPTY, {},
                     std::string("is_empty() says ") + (empty ? "no" : "yes") + " while " +
-                        (empty ? "nothing is live" : std::to_string(live_.size()) + " blocks are live"));
+                        (empty ? "nothing is live" : std::to_string(live) + " blocks are live"));
     }
     if (caps_ & CAP_METADATA)
-      for (const AddrRange& m : metadata())
+      for (const AddrRange& m : metadata()) {
+        if (m.lo < base_ || m.hi > end() || m.hi < m.lo)
+          return fail(Inv::METADATA, {m.lo},
+                      "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) +
+                          ") is not inside the current arena [" + at(base_) + ", " + at(end()) + ")");
         if (const auto o = overlapping(m.lo, m.hi))
           return fail(Inv::IN_BOUNDS, {m.lo, rec(*o).addr},
                       "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) + ") now overlaps live " +
                           describe(*o));
+      }
+    return self_check();
+  }
+  /// STATS: the allocator's counters against the ledger (ArenaSubject::stats).
+  bool check_stats(const std::string& when) {
+    const ArenaStats st = s_.stats();
+    const StatsTolerance tol = s_.stats_tolerance();
+    std::uint64_t live = 0, requested = 0, held = 0;  // held: with usable sizes where known
+    for (const auto& [a, r] : live_)
+      if (!r.reserve && in_default(r)) {
+        ++live;
+        requested += rec(r).size;
+        held += std::max(rec(r).size, rec(r).usable.value_or(0));
+      }
+    // Reservations: the allocator may count them either way; pools: the
+    // counters cover more than the arena.
+    const bool exact = reserves_.empty() && pools_.empty();
+    auto bad = [&](const std::string& what) {
+      return fail(Inv::STATS, {},
+                  "stats() " + when + ": " + what + " (the ledger: " + std::to_string(live) +
+                      " live blocks, " + std::to_string(requested) + " bytes requested, a " +
+                      std::to_string(size_) + "-byte arena; tolerance " + std::to_string(tol.per_block) +
+                      " bytes per block + " + std::to_string(tol.fixed) + ")");
+    };
+    for (const auto& [metric, v] : st.metrics)
+      if (!std::isfinite(v))
+        return bad("the metric " + metric + " is " + (std::isnan(v) ? "NaN" : "infinite"));
+    const std::uint64_t used_max = held + tol.per_block * live + tol.fixed;
+    if (st.used_blocks && exact && *st.used_blocks != live)
+      return bad("used_blocks is " + std::to_string(*st.used_blocks));
+    if (st.used_bytes && exact && (*st.used_bytes < requested || *st.used_bytes > used_max))
+      return bad("used_bytes is " + std::to_string(*st.used_bytes) + ", outside [" +
+                 std::to_string(requested) + ", " + std::to_string(used_max) + "]");
+    if (st.free_bytes && exact) {
+      if (st.used_bytes && *st.used_bytes + *st.free_bytes > size_)
+        return bad("used_bytes + free_bytes is " + std::to_string(*st.used_bytes + *st.free_bytes) +
+                   ", more than the arena");
+      const std::uint64_t overhead = held + tol.per_block * (2 * live + 1) + tol.fixed;
+      const std::uint64_t free_min = size_ > overhead ? size_ - overhead : 0;
+      if (*st.free_bytes < free_min || *st.free_bytes > size_)
+        return bad("free_bytes is " + std::to_string(*st.free_bytes) + ", outside [" +
+                   std::to_string(free_min) + ", " + std::to_string(size_) + "]");
+    }
+    if (st.largest_free && st.free_bytes && *st.largest_free > *st.free_bytes)
+      return bad("largest_free " + std::to_string(*st.largest_free) + " is more than free_bytes " +
+                 std::to_string(*st.free_bytes));
+    note("(stats agree)");
+    return true;
+  }
+
+  bool self_check() {
+    if (!(caps_ & CAP_SELF_CHECK)) return true;
+    if (const std::optional<std::string> msg = s_.check())
+      return fail(Inv::SELF_CHECK, {}, "the allocator's own check failed: " + *msg);
     return true;
   }
 
@@ -582,37 +1003,96 @@ class ArenaRun : public Run {
     std::sort(order.rbegin(), order.rend());
     for (Slot s : order) {
       unbind(s);
-      s_.free(ptr_of(slot(s).addr));
+      release(slot(s));
+      if (!self_check()) {
+        result_.violation->explanation += " (after the teardown freed " + name(s) + ")";
+        return;
+      }
     }
     if (!after_op()) return;
     if ((caps_ & CAP_WALK) && !walk()) return;
+    if ((caps_ & CAP_STATS) && !check_stats("on the emptied arena")) return;
     // The emptied arena serves the largest request the model says fits it
     // (NO-SPURIOUS-FAILURE at teardown: a lost merge or leaked space shows here).
     const std::uint64_t probe = largest_must_fit(model_, arena(), occupied(), init_.align);
-    if (probe == 0) return;
-    void* p = s_.alloc(probe, 0);
-    note("(probe alloc " + std::to_string(probe) + " -> " + at(addr_of(p)) + ")");
-    if (!p) {
-      fail(Inv::NO_SPURIOUS_FAILURE, {},
-           "after every block was freed, a request of " + std::to_string(probe) + " bytes failed, but " +
-               model_text() + " says it fits the emptied arena: space leaked (" + largest_gap_text() + ")");
+    if (probe != 0 && !teardown_probe(probe, Inv::NO_SPURIOUS_FAILURE,
+                                      model_text() + " says it fits the emptied arena: " +
+                                          fit_text(probe, 0) + "; " + largest_gap_text()))
       return;
-    }
+    restore();
+  }
+
+  /// Allocates `size` bytes on the emptied arena, checks the block and frees
+  /// it; a failure is `id` with `why` as the reason it had to succeed.
+  bool teardown_probe(std::uint64_t size, Inv id, const std::string& why) {
+    void* p = s_.alloc(size, 0);
+    note("(probe alloc " + std::to_string(size) + " -> " + (p ? at(addr_of(p)) : std::string("null")) + ")");
+    if (!p)
+      return fail(
+          id, {},
+          "after every block was freed, a request of " + std::to_string(size) + " bytes failed, but " + why);
     Rec b;
     b.addr = addr_of(p);
-    b.size = probe;
+    b.size = size;
     b.align = init_.align;
-    if (!check_block(b, "the teardown probe")) return;
+    if (!check_block(b, "the teardown probe")) return false;
     s_.free(p);
+    return self_check();
   }
+
+  /// RESTORE, the model-free oracle: the emptied arena must serve the
+  /// largest request a fresh arena of the same size and alignment serves,
+  /// found by bisection with a fresh twin per probe (so a twin's own bugs
+  /// cannot shrink the answer). Off without a twin factory, with
+  /// CAP_KEEPS_CACHE, and when a reservation keeps part of the arena.
+  void restore() {
+    if (!opt_.twin || (caps_ & CAP_KEEPS_CACHE) || !reserves_.empty()) return;
+    std::uint64_t lo = 0, hi = size_;  // a fresh twin serves lo (0: nothing yet); bisect (lo, hi]
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo + 1) / 2;
+      if (twin_serves(mid))
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    note("(fresh twin serves " + std::to_string(lo) + ")");
+    if (lo == 0) return;
+    teardown_probe(lo, Inv::RESTORE,
+                   "a fresh arena of " + std::to_string(size_) + " bytes aligned to " +
+                       std::to_string(init_.align) + " serves it (" + std::to_string(lo) +
+                       " bytes is the largest request a fresh twin serves)" +
+                       (model_ ? "; " + model_text() + " computes: " + largest_gap_text() : std::string()));
+  }
+  bool twin_serves(std::uint64_t size) const {
+    const std::unique_ptr<ArenaSubject> twin = opt_.twin();
+    if (!twin) return false;
+    std::optional<Mapping> memory;
+    const std::uint64_t base = place(memory, size_, align_);
+    if (!twin->init(ptr_of(base), size_, init_.align)) return false;
+    void* p = twin->alloc(size, 0);
+    return p != nullptr && addr_of(p) >= base && addr_of(p) < base + size_ &&
+           size <= base + size_ - addr_of(p);
+  }
+
+  static constexpr std::uint64_t GUARD = 4096;  ///< bytes poisoned beyond each end under ASan
 
   ArenaSubject& s_;
   Caps caps_;
   ArenaGeometry geo_;
   FitModel model_;
   ArenaInit init_;
-  std::uint64_t capacity_ = 0, base_ = 0, size_ = 0;
+  std::uint64_t capacity_ = 0, base_ = 0, size_ = 0, align_ = 16;
   std::optional<Mapping> memory_;
+  struct Heap {
+    std::optional<Mapping> memory;
+    std::uint64_t base = 0;
+  };
+  std::deque<Heap> heaps_;  ///< CAP_HEAPS: heaps 1..n (a deque: a Mapping never moves)
+  struct Pool {
+    std::optional<Mapping> memory;
+    std::uint64_t base = 0, size = 0;
+  };
+  std::deque<Pool> pools_;  ///< CAP_POOLS: pools 1..n
 };
 
 // ---- objects -----------------------------------------------------------------------------------
@@ -938,6 +1418,8 @@ GenericTarget generic_target(const ArenaSubject& s) {
   t.caps = s.capabilities();
   t.geometry = s.geometry();
   t.max_request = t.geometry.max_size;
+  if (t.caps & CAP_CONTRACT) t.contract = s.contract();
+  if (t.caps & CAP_HEAPS) t.extra_heaps = s.extra_heaps();
   return t;
 }
 

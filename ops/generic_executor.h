@@ -12,11 +12,22 @@
 // every op; after a double or stale free, STALE-FREE replaces NO-OVERLAP and
 // INTEGRITY and every live block is re-read at once. TRANSLATE on every
 // virtual alloc and free.
+// Hostile requests (arenas with CAP_CONTRACT) are judged by the adapter's
+// contract (CONTRACT); calloc by calloc's rules (CALLOC). SELF-CHECK (the
+// allocator's own check()) and METADATA (metadata inside the current arena)
+// after every op.
 // Teardown (op index = ops.size()): WALK, every stamp read back, everything
-// freed newest first, then EMPTY and WALK on the empty arena, a probe with
-// the largest request the model says must fit the emptied space
-// (NO-SPURIOUS-FAILURE: space lost to a missed merge shows here), and for
-// object subjects release() and outstanding() (NO-LEAK).
+// freed newest first (SELF-CHECK after each), then EMPTY and WALK on the
+// empty arena, a probe with the largest request the model says must fit the
+// emptied space (NO-SPURIOUS-FAILURE: space lost to a missed merge shows
+// here), the model-free RESTORE probe (the largest request a fresh twin
+// serves, found by bisection), and for object subjects release() and
+// outstanding() (NO-LEAK).
+//
+// Arena memory: the base is aligned to exactly base_align; the whole
+// capacity is reserved lazily (MAP_NORESERVE), so arenas of many GiB cost
+// only what is touched; under ASan the guards before the base and after the
+// end and the tail a shrink gave back are poisoned.
 //
 // Run-time rules: an op naming a slot whose allocation failed is skipped; a
 // free of a slot freed at run time is a double free, run only with
@@ -26,8 +37,10 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "check/subjects/arena_subject.h"
@@ -48,7 +61,21 @@ struct GenericExecOptions {
   /// front ends stream the trace with it and record which op a crash or a
   /// hang happened in (front/front.h).
   std::function<void(std::size_t op_index, const GenericResult& so_far)> on_op_start = nullptr;
+  /// Arenas: makes a fresh, not yet init'ed subject of the same adapter
+  /// (twin_factory()), for RESTORE's bisection. Empty: RESTORE is off.
+  std::function<std::unique_ptr<ArenaSubject>()> twin = nullptr;
 };
+
+/// The twin factory for `make` (a callable returning an adapter by value);
+/// empty for subjects that are not arenas.
+template <class Factory>
+std::function<std::unique_ptr<ArenaSubject>()> twin_factory(Factory make) {
+  using S = std::remove_cvref_t<decltype(make())>;
+  if constexpr (std::is_base_of_v<ArenaSubject, S>)
+    return [make] { return std::unique_ptr<ArenaSubject>(new S(make())); };
+  else
+    return {};
+}
 
 struct GenericResult {
   std::optional<Violation> violation;
@@ -62,6 +89,12 @@ GenericTarget generic_target(const ObjectSubject& subject);
 GenericTarget generic_target(const PageSubject& subject);
 GenericTarget generic_target(const VirtualSubject& subject);
 
+/// Runs `program` on a fresh subject from `make`, with the twin factory set:
+/// what the front ends call.
+template <class Factory>
+GenericResult execute_generic_fresh(Factory make, const GenericProgram& program,
+                                    GenericExecOptions options = {});
+
 /// Runs `program` on `subject`, which must be fresh (arenas: not yet init'ed).
 GenericResult execute_generic(ArenaSubject& subject, const GenericProgram& program,
                               const GenericExecOptions& options = {});
@@ -71,5 +104,12 @@ GenericResult execute_generic(PageSubject& subject, const GenericProgram& progra
                               const GenericExecOptions& options = {});
 GenericResult execute_generic(VirtualSubject& subject, const GenericProgram& program,
                               const GenericExecOptions& options = {});
+
+template <class Factory>
+GenericResult execute_generic_fresh(Factory make, const GenericProgram& program, GenericExecOptions options) {
+  auto subject = make();
+  if (!options.twin) options.twin = twin_factory(make);
+  return execute_generic(subject, program, options);
+}
 
 }  // namespace kmf

@@ -4,7 +4,14 @@
 //
 //   arena_init size=4K align=16     # arena subjects only; first, optional
 //   b0 = alloc 100                  # bytes; align=N asks for more (CAP_ALIGN)
-//   b1 = realloc b0 300             # consumes b0 (CAP_REALLOC)
+//   b1 = realloc b0 300             # consumes b0 (CAP_REALLOC); align=N with CAP_REALLOC_ALIGN
+//   b2 = realloc null 64            # realloc(nullptr, 64) (CAP_CONTRACT)
+//   b3 = calloc 4 100               # calloc(4, 100) (CAP_CALLOC)
+//   b4 = alloc 64 heap=1            # in heap 1 (CAP_HEAPS); freed through its heap
+//   stats                           # the allocator's statistics (CAP_STATS)
+//   init                            # a second init on the live arena (Contract::second_init)
+//   add_pool 8K                     # another pool of that size for the same heap (CAP_POOLS)
+//   (arena_init … early=1: the API is called before init and after a failed init first)
 //   free b1
 //   free b1                         # a freed name again: a double free (CAP_STALE_FREE)
 //   resize 2K                       # the arena's new size (CAP_RESIZE)
@@ -38,19 +45,39 @@ std::string_view subject_kind_name(SubjectKind kind);
 struct ArenaInit {
   std::uint64_t size = 4096;
   std::uint64_t align = 16;
+  bool early = false;  ///< first call the API before init and after a failed init (Contract::before_init)
   friend bool operator==(const ArenaInit&, const ArenaInit&) = default;
 };
 
-enum class GenericVerb : std::uint8_t { alloc, free, realloc, resize, walk, reserve };
+enum class GenericVerb : std::uint8_t {
+  alloc,
+  free,
+  realloc,
+  resize,
+  walk,
+  reserve,
+  calloc,
+  stats,
+  init,
+  add_pool
+};
+
+/// Whether the verb binds a new slot.
+inline bool binds(GenericVerb v) {
+  return v == GenericVerb::alloc || v == GenericVerb::realloc || v == GenericVerb::calloc;
+}
 
 struct GenericOp {
   GenericVerb verb = GenericVerb::alloc;
-  Slot dst = NO_SLOT;        ///< alloc, realloc: the slot bound
-  Slot src = NO_SLOT;        ///< free, realloc
-  std::uint64_t size = 0;    ///< alloc, realloc, reserve: bytes (≥ 1); resize: the new arena size
-  std::uint64_t align = 0;   ///< alloc: 0 = the default
+  Slot dst = NO_SLOT;      ///< alloc, realloc, calloc: the slot bound
+  Slot src = NO_SLOT;      ///< free, realloc (NO_SLOT: realloc(nullptr, size))
+  std::uint64_t size = 0;  ///< alloc, realloc, calloc: bytes (0 only with CAP_CONTRACT), reserve, add_pool:
+                           ///< bytes (≥ 1); resize: the new arena size
+  std::uint64_t align = 0;   ///< alloc, realloc: 0 = the default
   std::uint64_t offset = 0;  ///< reserve: from the arena's base
   bool stale = false;        ///< free: the slot was already freed (a double free)
+  std::uint64_t count = 0;   ///< calloc: the number of elements
+  std::uint8_t heap = 0;     ///< alloc: the heap (CAP_HEAPS; 0 = the default)
   friend bool operator==(const GenericOp&, const GenericOp&) = default;
 };
 
@@ -74,7 +101,33 @@ struct GenericTarget {
   ArenaGeometry geometry{};
   std::uint64_t max_request = 64 << 10;  ///< page/object/virtual: the largest request in bytes (inclusive)
   std::uint64_t max_align = 4096;        ///< with CAP_ALIGN: the largest alignment asked (inclusive)
+  Contract contract{};                   ///< with CAP_CONTRACT: what hostile requests are judged by
+  unsigned extra_heaps = 0;              ///< with CAP_HEAPS: heaps 1..extra_heaps besides the default
 };
+
+/// Whether the target takes hostile requests (CAP_CONTRACT, arenas).
+inline bool hostile(const GenericTarget& t) {
+  return t.kind == SubjectKind::arena && (t.caps & CAP_CONTRACT) != 0;
+}
+
+/// The hostile sizes the decoder and the builder pick from (index mod
+/// NR_HOSTILE_SIZES): 0, just above `whole` (the arena's initial size),
+/// 2^31 − 1, 2^31, 2^32 − 1, 2^32, 2^32 + 1, 2^63, 2^63 + 1, SIZE_MAX − 64,
+/// SIZE_MAX − 15, SIZE_MAX − 1, SIZE_MAX, the contract's max_block (else
+/// max_size) and one more.
+inline constexpr unsigned NR_HOSTILE_SIZES = 15;
+std::uint64_t hostile_size(const GenericTarget& t, std::uint64_t whole, unsigned index);
+
+/// calloc counts for an element of `size` bytes (index mod NR_CALLOC_COUNTS):
+/// 2^16, 2^31, 2^32, 2^32 + 1, 2^48, 2^63, SIZE_MAX, the smallest count whose
+/// product overflows, the next one, the largest count that does not
+/// overflow, the smallest whose product exceeds `whole`, the largest whose
+/// product fits it, 0 and 1.
+inline constexpr unsigned NR_CALLOC_COUNTS = 14;
+std::uint64_t calloc_count(std::uint64_t size, std::uint64_t whole, unsigned index);
+
+/// Alignments that are not powers of two, for contracts that take them.
+inline constexpr std::uint64_t ODD_ALIGNS[4] = {24, 48, 3, 96};
 
 /// `init` moved inside `g`: size clamped to [min_size, max_size] and rounded
 /// down to size_granule (up when that leaves min_size), align clamped to
@@ -113,18 +166,36 @@ class GenericSlots {
 /// slots live at that point, so every seed list builds a well-formed program
 /// and shrinking a list (dropping seeds, simplifying fields) keeps it so.
 struct GenericSeed {
-  enum Kind : std::uint8_t { alloc, free, realloc, resize, walk, reserve, double_free, fragment, NR_KINDS };
+  enum Kind : std::uint8_t {
+    alloc,
+    free,
+    realloc,
+    resize,
+    walk,
+    reserve,
+    double_free,
+    fragment,
+    calloc,
+    stats,
+    init,
+    add_pool,
+    NR_KINDS
+  };
   std::uint8_t kind = alloc;
   std::uint32_t pick = 0;  ///< which live (freed) slot, modulo their count
   std::uint64_t size = 1;  ///< bytes; with `fraction`, 64ths of the arena (or of max_request)
   bool fraction = false;
-  std::uint8_t align_log = 0;  ///< alloc: 0 = default, else 2^align_log (CAP_ALIGN only)
-  std::uint8_t count = 0;      ///< fragment: allocate 2..33 blocks, then free every other one
+  std::uint8_t align_log = 0;  ///< alloc, realloc: 0 = default, else 2^align_log (CAP_ALIGN only);
+                               ///< with CAP_CONTRACT up to 63, and 64..67 pick ODD_ALIGNS
+  std::uint8_t count = 0;      ///< fragment: allocate 2..33 blocks, then free every other one;
+                               ///< calloc: 1..16 elements below 0x80, else calloc_count(count − 0x80)
+  std::uint8_t hostile = 0;  ///< CAP_CONTRACT: 1..NR_HOSTILE_SIZES replaces the size by hostile_size(hostile
+                             ///< − 1); realloc: NR_HOSTILE_SIZES + 1 makes it realloc(nullptr, size)
 };
 
 /// Builds a program for `target`: seeds the target cannot run are dropped,
-/// sizes clamped to [1, max_request] (arenas: [1, max_size]), arena ops kept
-/// inside the geometry. Deterministic.
+/// sizes clamped to [1, max_request] (arenas: [1, max_size]) unless hostile,
+/// arena ops kept inside the geometry. Deterministic.
 GenericProgram build_generic_program(const GenericTarget& target, ArenaInit init,
                                      std::span<const GenericSeed> seeds);
 

@@ -14,8 +14,8 @@
 namespace kmf {
 namespace {
 
-constexpr std::array<std::string_view, 7> WORDS{"arena_init", "alloc", "realloc", "free",
-                                                "resize",     "walk",  "reserve"};
+constexpr std::array<std::string_view, 11> WORDS{"arena_init", "alloc",  "realloc", "free", "resize",  "walk",
+                                                 "reserve",    "calloc", "stats",   "init", "add_pool"};
 
 struct Token {
   std::string_view text;
@@ -144,7 +144,7 @@ class Parser {
       name = toks[0].text;
       name_col = toks[0].column;
       if (!is_name(name)) throw Failure{name_col, "bad name " + quote(name)};
-      if (is_word(name)) throw Failure{name_col, quote(name) + " is reserved"};
+      if (is_word(name) || name == "null") throw Failure{name_col, quote(name) + " is reserved"};
       if (names_.count(std::string(name)))
         throw Failure{name_col, "name " + quote(name) + " is already bound"};
       at_ = 2;
@@ -155,7 +155,7 @@ class Parser {
       no_name(name, name_col, verb);
       if (!first) throw Failure{verb.column, "arena_init must be the first statement"};
       ArenaInit init;
-      bool size_seen = false, align_seen = false;
+      bool size_seen = false, align_seen = false, early_seen = false;
       while (at_ < toks.size()) {
         const Token& t = toks[at_++];
         if (t.text.starts_with("size=") && !size_seen) {
@@ -164,8 +164,14 @@ class Parser {
         } else if (t.text.starts_with("align=") && !align_seen) {
           init.align = number({t.text.substr(6), t.column + 6}, "align");
           align_seen = true;
+        } else if (t.text.starts_with("early=") && !early_seen) {
+          const std::uint64_t e = number({t.text.substr(6), t.column + 6}, "early");
+          if (e > 1) throw Failure{t.column + 6, "early is 0 or 1"};
+          init.early = e == 1;
+          early_seen = true;
         } else {
-          throw Failure{t.column, "unexpected " + quote(t.text) + " (arena_init takes size= and align=)"};
+          throw Failure{t.column,
+                        "unexpected " + quote(t.text) + " (arena_init takes size=, align= and early=)"};
         }
       }
       if (init.size == 0) throw Failure{verb.column, "arena size must be at least 1"};
@@ -173,18 +179,28 @@ class Parser {
       p_.arena = init;
       return;
     }
-    if (verb.text == "alloc" || verb.text == "realloc") {
+    if (verb.text == "alloc" || verb.text == "realloc" || verb.text == "calloc") {
       if (name.empty())
         throw Failure{verb.column,
                       quote(verb.text) + " needs a name: NAME = " + std::string(verb.text) + " …"};
-      op.verb = verb.text == "alloc" ? GenericVerb::alloc : GenericVerb::realloc;
-      if (op.verb == GenericVerb::realloc) op.src = live_name(take("a name"));
-      op.size = size(take("a size"));
-      if (op.verb == GenericVerb::alloc && at_ < toks.size() && toks[at_].text.starts_with("align=")) {
+      op.verb = verb.text == "alloc"     ? GenericVerb::alloc
+                : verb.text == "realloc" ? GenericVerb::realloc
+                                         : GenericVerb::calloc;
+      if (op.verb == GenericVerb::realloc) {
+        const Token& src = take("a name");
+        op.src = src.text == "null" ? NO_SLOT : live_name(src);
+      }
+      if (op.verb == GenericVerb::calloc) op.count = number(take("a count"), "count");
+      op.size = number(take("a size"), "size");  // 0 allowed: a hostile request (CAP_CONTRACT)
+      if (op.verb != GenericVerb::calloc && at_ < toks.size() && toks[at_].text.starts_with("align=")) {
         const Token& t = toks[at_++];
         op.align = number({t.text.substr(6), t.column + 6}, "align");
-        if (op.align != 0 && !std::has_single_bit(op.align))
-          throw Failure{t.column + 6, "align " + quote(t.text.substr(6)) + " is not a power of two"};
+      }
+      if (op.verb == GenericVerb::alloc && at_ < toks.size() && toks[at_].text.starts_with("heap=")) {
+        const Token& t = toks[at_++];
+        const std::uint64_t h = number({t.text.substr(5), t.column + 5}, "heap");
+        if (h > 255) throw Failure{t.column + 5, "heap " + quote(t.text.substr(5)) + " is above 255"};
+        op.heap = static_cast<std::uint8_t>(h);
       }
       end();
       op.dst = static_cast<Slot>(p_.nr_slots());
@@ -204,6 +220,13 @@ class Parser {
       op.size = size(take("a size"));
     } else if (verb.text == "walk") {
       op.verb = GenericVerb::walk;
+    } else if (verb.text == "stats") {
+      op.verb = GenericVerb::stats;
+    } else if (verb.text == "init") {
+      op.verb = GenericVerb::init;
+    } else if (verb.text == "add_pool") {
+      op.verb = GenericVerb::add_pool;
+      op.size = size(take("a size"));
     } else if (verb.text == "reserve") {
       op.verb = GenericVerb::reserve;
       op.offset = number(take("an offset"), "offset");
@@ -267,11 +290,19 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
   switch (op.verb) {
     case GenericVerb::alloc:
       return name(op.dst) + " = alloc " + size_text(op.size) +
-             (op.align ? " align=" + std::to_string(op.align) : "");
-    case GenericVerb::realloc: return name(op.dst) + " = realloc " + name(op.src) + " " + size_text(op.size);
+             (op.align ? " align=" + std::to_string(op.align) : "") +
+             (op.heap ? " heap=" + std::to_string(op.heap) : "");
+    case GenericVerb::realloc:
+      return name(op.dst) + " = realloc " + (op.src == NO_SLOT ? std::string("null") : name(op.src)) + " " +
+             size_text(op.size) + (op.align ? " align=" + std::to_string(op.align) : "");
+    case GenericVerb::calloc:
+      return name(op.dst) + " = calloc " + std::to_string(op.count) + " " + size_text(op.size);
     case GenericVerb::free: return "free " + name(op.src);
     case GenericVerb::resize: return "resize " + size_text(op.size);
     case GenericVerb::walk: return "walk";
+    case GenericVerb::stats: return "stats";
+    case GenericVerb::init: return "init";
+    case GenericVerb::add_pool: return "add_pool " + size_text(op.size);
     case GenericVerb::reserve: return "reserve " + hex(op.offset) + " " + size_text(op.size);
   }
   return "?";
@@ -280,7 +311,8 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
 std::string print_generic(const GenericProgram& p) {
   std::string out;
   if (p.arena)
-    out += "arena_init size=" + size_text(p.arena->size) + " align=" + std::to_string(p.arena->align) + "\n";
+    out += "arena_init size=" + size_text(p.arena->size) + " align=" + std::to_string(p.arena->align) +
+           (p.arena->early ? " early=1" : "") + "\n";
   for (const GenericOp& op : p.ops) out += print_generic_op(op, p) + "\n";
   return out;
 }

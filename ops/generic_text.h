@@ -3,16 +3,23 @@
 //
 //   # comment                          blank lines and comments anywhere
 //   arena_init size=4K align=16        optional, first; both keys optional
-//   NAME = alloc SIZE [align=N]
-//   NAME = realloc NAME SIZE
+//   NAME = alloc SIZE [align=N] [heap=H]
+//   NAME = realloc NAME|null SIZE [align=N]   null: realloc(nullptr, SIZE)
+//   NAME = calloc COUNT SIZE
 //   free NAME                          a freed NAME again is a double free
 //   resize SIZE
 //   walk
+//   stats
+//   add_pool SIZE                      another pool for the same heap (CAP_POOLS)
+//   init                               a second init (arena_init … early=1: calls before init first)
 //   reserve OFFSET SIZE
 //
-// Numbers: decimal, 0x hex, optional K/M/G suffix (×1024). Sizes ≥ 1; align
-// a power of two (0: the default). Names [A-Za-z_][A-Za-z0-9_]*, bound once;
-// the statement words are reserved. Errors name file:line:column. Canonical
+// Numbers: decimal, 0x hex, optional K/M/G suffix (×1024), up to 2^64 − 1.
+// alloc, realloc and calloc sizes may be 0 and any 64-bit value (hostile
+// requests; the executor runs them only as the subject's contract allows),
+// align any value (0: the default; a non-power of two is a hostile request);
+// reserve and resize sizes ≥ 1. Names [A-Za-z_][A-Za-z0-9_]*, bound once;
+// the statement words and `null` are reserved. Errors name file:line:column. Canonical
 // print: arena_init first when present, sizes in the largest exact K/M/G
 // unit, offsets in hex, align= only when nonzero; parse(print(p)) == p.
 #pragma once

@@ -149,9 +149,9 @@ Subject entry(std::string name, std::string kind, std::string help, Make make) {
             auto s = make();
             return generic_target(s);
           },
+          // execute_generic_fresh gives arenas their twin (RESTORE's bisection).
           [make](const GenericProgram& p, const GenericExecOptions& o) {
-            auto s = make();
-            return execute_generic(s, p, o);
+            return execute_generic_fresh(make, p, o);
           }};
 }
 

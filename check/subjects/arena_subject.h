@@ -17,24 +17,64 @@
 //              CAP_RESERVE      reserve(p, size): the caller keeps [p, p + size) forever
 //              CAP_METADATA     metadata(visit): the allocator's own ranges inside the arena
 //              CAP_STALE_FREE   free of a freed pointer is detected or ignored
+//              CAP_SELF_CHECK   check(): the allocator's own validator; a message is SELF-CHECK
+//              CAP_CONTRACT     contract(): hostile requests are generated and judged (contract.h)
+//              CAP_CALLOC       calloc(n, size): zeroed; an overflowing product returns null
+//              CAP_REALLOC_ALIGN realloc_aligned(p, size, align): realloc keeping an alignment
+//              CAP_KEEPS_CACHE  freed space may stay cached: no RESTORE at teardown
+//              CAP_POOLS        add_pool(base, size): another region for the same heap (TLSF's
+//                               tlsf_add_pool); blocks may come from the arena or any pool, and
+//                               walk and is_empty cover them all; resize and stats speak about the arena
+//              CAP_HEAPS        extra_heaps() more heaps, each its own arena of the program's size:
+//                               init_heap(h, …), alloc_in(h, …), free_in(h, p) for h in 1..extra_heaps();
+//                               heap 0 is init/alloc/free. Blocks are held inside their own heap
+//                               (IN-BOUNDS) and apart (NO-OVERLAP); models, RESTORE, walk, stats,
+//                               is_empty, usable_size and resize concern heap 0
+//              CAP_STATS        stats(): the allocator's own counters, held to the ledger
+//                               within stats_tolerance() (STATS); right after init, at every
+//                               `stats` op and on the emptied arena at teardown
 //   model      fit_model() makes NO-SPURIOUS-FAILURE and RESIZE's "must succeed" exact
+//   model-free RESTORE: after the teardown frees everything, the arena must serve a request as
+//              large as the largest one a fresh twin (GenericExecOptions::twin) serves
 //
 // The harness owns the memory: it allocates `capacity` bytes (the largest
 // arena the geometry allows), zero-fills them, passes the base to init, and
 // zero-fills what a shrink gives back. Invariants: IN-BOUNDS, ALIGNMENT,
 // NO-OVERLAP, INTEGRITY, USABLE-SIZE, NO-SPURIOUS-FAILURE, RESIZE, WALK,
-// EMPTY, STALE-FREE, NO-LEAK.
+// EMPTY, STALE-FREE, NO-LEAK, SELF-CHECK, CONTRACT, CALLOC, RESTORE, METADATA.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "check/fit_model.h"
 #include "check/subjects/capabilities.h"
+#include "check/subjects/contract.h"
 
 namespace kmf {
+
+/// What an allocator's statistics call says (umm_info, mallinfo, TLSF's
+/// walk, o1heapGetDiagnostics); every field is optional.
+struct ArenaStats {
+  std::optional<std::uint64_t> used_blocks;   ///< live blocks
+  std::optional<std::uint64_t> used_bytes;    ///< bytes the live blocks hold
+  std::optional<std::uint64_t> free_bytes;    ///< bytes free for allocation
+  std::optional<std::uint64_t> largest_free;  ///< the largest free block
+  /// Any derived numbers (fragmentation, mean block size, …): each must be finite.
+  std::vector<std::pair<std::string, double>> metrics;
+};
+
+/// How far the counters may stray from the ledger (the allocator's overhead).
+struct StatsTolerance {
+  std::uint64_t per_block = 0;  ///< bytes of overhead per block (headers, rounding)
+  std::uint64_t fixed = 0;      ///< bytes of overhead per arena (control structures)
+};
 
 /// The arenas an adapter accepts; the decoder, the generators and the
 /// executor keep every arena_init and resize inside it.
@@ -74,6 +114,41 @@ class ArenaSubject {
   virtual void walk(const BlockVisitor& /*visit*/) const {}
   virtual bool reserve(void* /*p*/, std::size_t /*size*/) { return false; }
   virtual void metadata(const BlockVisitor& /*visit*/) const {}
+
+  /// CAP_SELF_CHECK: the allocator's own consistency check (tlsf_check,
+  /// a heap walk); nullopt when it holds, else what it found. Called after
+  /// every op and at teardown; must not change the heap.
+  virtual std::optional<std::string> check() const { return std::nullopt; }
+  /// CAP_CONTRACT: the answers promised for requests that cannot be served.
+  virtual Contract contract() const { return {}; }
+  /// CAP_CALLOC: n * size zeroed bytes; nullptr when the product overflows
+  /// or cannot be served.
+  virtual void* calloc(std::size_t /*n*/, std::size_t /*size*/) { return nullptr; }
+  /// CAP_REALLOC_ALIGN: realloc whose result is aligned to `align` (a power
+  /// of two above the arena's; non-powers only as the contract allows).
+  virtual void* realloc_aligned(void* /*p*/, std::size_t /*size*/, std::size_t /*align*/) { return nullptr; }
+  /// CAP_STATS: the allocator's counters. With `held` the live blocks'
+  /// bytes (the usable size where CAP_USABLE_SIZE tells it, else the
+  /// request), the ledger holds them to: used_blocks = the live blocks;
+  /// requested ≤ used_bytes ≤ held + per_block·live + fixed; used_bytes +
+  /// free_bytes ≤ the arena; free_bytes ≥ the arena − held −
+  /// per_block·(2·live + 1) − fixed; largest_free ≤ free_bytes; every metric
+  /// finite. (Counts are not compared while a reservation is live.)
+  virtual ArenaStats stats() const { return {}; }
+  virtual StatsTolerance stats_tolerance() const { return {}; }
+
+  /// CAP_POOLS: [base, base + size) joins the heap (the harness owns the
+  /// memory, as for the arena). False: refused (no claim is made).
+  virtual bool add_pool(void* /*base*/, std::size_t /*size*/) { return false; }
+
+  /// CAP_HEAPS: heaps 1..extra_heaps() besides the default one (an
+  /// allocator whose API takes a heap handle).
+  virtual unsigned extra_heaps() const { return 0; }
+  virtual bool init_heap(unsigned /*heap*/, void* /*base*/, std::size_t /*size*/, std::size_t /*align*/) {
+    return false;
+  }
+  virtual void* alloc_in(unsigned /*heap*/, std::size_t /*size*/, std::size_t /*align*/) { return nullptr; }
+  virtual void free_in(unsigned /*heap*/, void* /*p*/) {}
 };
 
 }  // namespace kmf

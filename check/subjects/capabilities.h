@@ -21,6 +21,17 @@
 //   CAP_RESERVE       arena                 reserve ops (NO-OVERLAP, NO-SPURIOUS-FAILURE)
 //   CAP_METADATA      arena                 IN-BOUNDS against the embedded metadata
 //   CAP_STALE_FREE    object arena          double/stale frees are generated (STALE-FREE)
+//   CAP_SELF_CHECK    arena                 the allocator's own validator after every op (SELF-CHECK)
+//   CAP_CONTRACT      arena                 hostile requests (size 0, oversized, overflowing, huge
+//                                           alignments) judged by contract() (CONTRACT)
+//   CAP_CALLOC        arena                 calloc(n, size), overflowing products too (CALLOC)
+//   CAP_REALLOC_ALIGN arena                 realloc with an alignment (ALIGNMENT, INTEGRITY)
+//   CAP_KEEPS_CACHE   arena                 the allocator may keep freed space cached: no RESTORE
+//   CAP_STATS         arena                 stats() compared with the ledger (STATS)
+//   CAP_POOLS         arena                 add_pool(base, size): more memory for the same heap; blocks
+//                                           inside the arena or a pool (IN-BOUNDS), none overlapping
+//   CAP_HEAPS         arena                 more heaps through a heap handle: every block inside its own
+//                                           heap (IN-BOUNDS), none overlapping another (NO-OVERLAP)
 #pragma once
 
 #include <cstdint>
@@ -42,7 +53,15 @@ enum Cap : std::uint32_t {
   CAP_RESERVE = 1u << 10,
   CAP_METADATA = 1u << 11,
   CAP_STALE_FREE = 1u << 12,
-  CAP_ALL = (1u << 13) - 1,
+  CAP_SELF_CHECK = 1u << 13,
+  CAP_CONTRACT = 1u << 14,
+  CAP_CALLOC = 1u << 15,
+  CAP_REALLOC_ALIGN = 1u << 16,
+  CAP_KEEPS_CACHE = 1u << 17,
+  CAP_STATS = 1u << 18,
+  CAP_HEAPS = 1u << 19,
+  CAP_POOLS = 1u << 20,
+  CAP_ALL = (1u << 21) - 1,
 };
 using Caps = std::uint32_t;
 

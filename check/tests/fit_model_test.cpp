@@ -65,5 +65,22 @@ TEST(FitModel, a_reservation_must_fit_only_with_room_for_a_free_block_on_each_si
   EXPECT_FALSE(must_fit_at(FitModel::buddy(64), {0, 1024}, {}, {256, 320}));  // no claim
 }
 
+TEST(FitModel, a_segregated_request_rounds_to_the_start_of_the_next_class) {
+  const FitModel m = FitModel::segregated(2, 16, 16, 16);
+  EXPECT_EQ(segregated_class(m, 1), 16u);
+  EXPECT_EQ(segregated_class(m, 48), 48u);  // small classes: one granule apart
+  EXPECT_EQ(segregated_class(m, 65), 80u);  // [64, 128) in 4 classes of 16
+  EXPECT_EQ(segregated_class(m, 100), 112u);
+  EXPECT_EQ(segregated_class(m, 129), 160u);  // [128, 256) in 4 classes of 32
+  // a 100-byte request needs a gap of 16 + 112: a 120-byte gap is not enough
+  EXPECT_FALSE(must_fit(m, {0, 1024}, {{120, 1024}}, 100, 0, 16));
+  EXPECT_TRUE(must_fit(m, {0, 1024}, {{128, 1024}}, 100, 0, 16));
+  EXPECT_FALSE(must_fit(m, {0, 1024}, {}, ~std::uint64_t{0}, 0, 16));  // never for a huge request
+  EXPECT_EQ(
+      explain_fit(m, 100, 0, 16),
+      "a request of 100 bytes rounds to the 112-byte class, so it needs one gap of 128 bytes (header 16 + "
+      "class + slack 0)");
+}
+
 }  // namespace
 }  // namespace kmf

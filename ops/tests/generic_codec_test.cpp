@@ -62,9 +62,10 @@ TEST(GenericText, errors_name_the_line_and_column_of_the_offending_token) {
     return r.ok() ? std::string() : r.error().to_string();
   };
   EXPECT_EQ(error("b0 = alloc 1\nfree b9\n"), "t.kmfa:2:6: unbound name 'b9'");
-  EXPECT_EQ(error("b0 = alloc 0\n"), "t.kmfa:1:12: size must be at least 1");
+  EXPECT_EQ(error("b0 = alloc 8\nresize 0\n"), "t.kmfa:2:8: size must be at least 1");
   EXPECT_EQ(error("b0 = alloc 12Q\n"), "t.kmfa:1:12: bad size '12Q'");
-  EXPECT_EQ(error("b0 = alloc 8 align=3\n"), "t.kmfa:1:20: align '3' is not a power of two");
+  EXPECT_EQ(error("null = alloc 8\n"), "t.kmfa:1:1: 'null' is reserved");
+  EXPECT_EQ(error("b0 = calloc 8\n"), "t.kmfa:1:14: expected a size");
   EXPECT_EQ(error("b0 = alloc 8\nb0 = alloc 8\n"), "t.kmfa:2:1: name 'b0' is already bound");
   EXPECT_EQ(error("b0 = alloc 8\nfree b0\nb1 = realloc b0 9\n"), "t.kmfa:3:14: name 'b0' is freed");
   EXPECT_EQ(error("walk\narena_init size=1K\n"), "t.kmfa:2:1: arena_init must be the first statement");
@@ -75,7 +76,7 @@ TEST(GenericText, errors_name_the_line_and_column_of_the_offending_token) {
   EXPECT_EQ(error("free = alloc 1\n"), "t.kmfa:1:1: 'free' is reserved");
   EXPECT_EQ(error("resize 99999999999999999999\n"), "t.kmfa:1:8: bad size '99999999999999999999'");
   EXPECT_EQ(error("arena_init size=1K bogus=2\n"),
-            "t.kmfa:1:20: unexpected 'bogus=2' (arena_init takes size= and align=)");
+            "t.kmfa:1:20: unexpected 'bogus=2' (arena_init takes size=, align= and early=)");
 }
 
 TEST(GenericText, text_is_told_apart_from_fuzz_bytes) {
@@ -117,7 +118,13 @@ TEST(GenericBinary, every_byte_string_decodes_to_a_program_the_target_can_run) {
         if (op.align) {
           EXPECT_TRUE(caps & CAP_ALIGN);
         }
-        if (op.verb == GenericVerb::alloc || op.verb == GenericVerb::realloc) {
+        if (op.verb == GenericVerb::calloc) {
+          EXPECT_TRUE(caps & CAP_CALLOC);
+        }
+        if (op.verb == GenericVerb::realloc && op.src == NO_SLOT) {
+          EXPECT_TRUE(caps & CAP_CONTRACT);  // realloc(nullptr, n) is a hostile request
+        }
+        if (binds(op.verb) && !(caps & CAP_CONTRACT)) {
           EXPECT_GE(op.size, 1u);
           EXPECT_LE(op.size, t.geometry.max_size);
         }
