@@ -542,7 +542,56 @@ Check KernelChecker::slab_lists() const {
   return std::nullopt;
 }
 
+Check KernelChecker::zone_geometry() const {
+  // KERNEL-FACTS: DMA [0, 16 MiB); i386 NORMAL [16 MiB, 896 MiB), HIGHMEM
+  // above (lowmem = the direct map = min(mem, 896 MiB)); x86_64 DMA32
+  // [16 MiB, 4 GiB), NORMAL above. Zones a small machine lacks are absent.
+  const std::uint64_t end = k_.mem().bytes() >> PAGE_SHIFT;
+  const bool i386 = k_.config().profile == Profile::i386;
+  struct Span {
+    ZoneType type;
+    std::uint64_t lo, hi;
+  };
+  const std::uint64_t lowmem = std::min<std::uint64_t>(k_.mem().bytes(), 896 * MiB);
+  std::vector<Span> want;
+  auto add = [&](ZoneType t, std::uint64_t lo, std::uint64_t hi) {
+    lo = std::min(lo >> PAGE_SHIFT, end);
+    hi = std::min(hi >> PAGE_SHIFT, end);
+    if (hi > lo) want.push_back({t, lo, hi});
+  };
+  add(ZoneType::DMA, 0, DMA_LIMIT);
+  if (i386) {
+    add(ZoneType::NORMAL, DMA_LIMIT, 896 * MiB);
+    add(ZoneType::HIGHMEM, 896 * MiB, ~std::uint64_t{0});
+  } else {
+    add(ZoneType::DMA32, DMA_LIMIT, 4 * GiB);
+    add(ZoneType::NORMAL, 4 * GiB, ~std::uint64_t{0});
+  }
+  const auto& zones = k_.buddy().zones();
+  for (std::size_t i = 0; i < std::max(want.size(), zones.size()); ++i) {
+    if (i >= want.size() || i >= zones.size() || zones[i].type != want[i].type ||
+        zones[i].start_pfn != want[i].lo || zones[i].end_pfn != want[i].hi) {
+      std::string got, expect;
+      for (const Zone& z : zones)
+        got += " " + std::string(zone_name(z.type)) + " [" + hex(z.start_pfn << PAGE_SHIFT) + ", " +
+               hex(z.end_pfn << PAGE_SHIFT) + ")";
+      for (const Span& w : want)
+        expect += " " + std::string(zone_name(w.type)) + " [" + hex(w.lo << PAGE_SHIFT) + ", " +
+                  hex(w.hi << PAGE_SHIFT) + ")";
+      return finding(Inv::B_ZONE, {},
+                     "the zones are" + got + "; a " + std::to_string(k_.mem().bytes() >> 20) + " MiB " +
+                         std::string(profile_name(k_.config().profile)) + " machine has" + expect);
+    }
+  }
+  if (k_.layout().lowmem_bytes != (i386 ? lowmem : k_.mem().bytes()))
+    return finding(Inv::LAYOUT, {},
+                   "lowmem (the direct map) is " + hex(k_.layout().lowmem_bytes) + " bytes, not " +
+                       hex(i386 ? lowmem : k_.mem().bytes()));
+  return std::nullopt;
+}
+
 Check KernelChecker::sweep(const Ledger& ledger) const {
+  if (auto c = zone_geometry()) return c;
   if (auto c = slab_lists()) return c;
   std::vector<ZoneFrames> counted(k_.buddy().zones().size());
   for (std::size_t zi = 0; zi < k_.buddy().zones().size(); ++zi) {

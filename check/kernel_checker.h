@@ -70,6 +70,10 @@ class KernelChecker {
   std::size_t kmalloc_class(std::size_t size) const;
 
  private:
+  /// B-ZONE: the zones span what KERNEL-FACTS says for the machine's size
+  /// and profile (DMA below 16 MiB, i386 lowmem up to 896 MiB, x86_64 DMA32
+  /// up to 4 GiB); LAYOUT: lowmem is the direct map's size.
+  Check zone_geometry() const;
   Check zone_lists(std::size_t zi) const;
   Check zone_account(std::size_t zi) const;
   /// Allocated frames of one zone, counted by the owner its block head names.

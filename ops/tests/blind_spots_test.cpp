@@ -173,6 +173,23 @@ TEST(BlindSpots, highmem_and_lowmem_budgets_hold_on_a_1536_mib_i386_machine) {
                    Inv::V_FRAMES, "names area id");
 }
 
+TEST(BlindSpots, zones_that_disagree_with_the_machine_size_are_b_zone) {
+  for (Profile profile : {Profile::i386, Profile::x86_64}) {
+    Kernel k(MachineConfig{.mem_bytes = (profile == Profile::i386 ? 1024 : 4200) * MiB, .profile = profile});
+    KernelChecker chk(k);
+    Ledger l;
+    ASSERT_FALSE(chk.sweep(l));
+    // The upper zone starts one order-10 block early (a NORMAL that runs past
+    // 896 MiB, a DMA32 past 4 GiB moved the other way): the spans no longer
+    // match the facts, whatever the free lists say.
+    Zone& upper = k.buddy_for_testing().zone_for_testing(k.buddy().zones().size() - 1);
+    upper.start_pfn += 1024;
+    const Check c = chk.sweep(l);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(invariant_name(c->id), "B-ZONE") << c->explanation;
+  }
+}
+
 // ---- the shadow model of fault injection ----------------------------------------------------
 
 TEST(BlindSpots, a_fault_attr_that_counts_a_filtered_call_is_fault) {
