@@ -53,6 +53,7 @@ struct Builder {
   const Shape& shape;
   std::vector<Slot> pages, kmallocs, caches, objects, vmallocs, ioremaps, freed;
   bool atomic = false;
+  unsigned drains = 0, pressures = 0, churns = 0;
 
   Builder(const MachineConfig& m, const Shape& s) : shape(s) { p.machine = m; }
 
@@ -77,14 +78,18 @@ struct Builder {
       case K_SCRIBBLE:
         if (shape.misuse) scribble(s);
         break;
+      // Each is tens of ops: once per program (twice for churn) unless the
+      // shape is heavy, which keeps the CI property budget.
       case K_DMA_DRAIN:
-        if (shape.pressure && shape.pages) dma_drain(s);
+        if (shape.pressure && shape.pages && (shape.heavy || drains++ == 0)) dma_drain(s);
         break;
       case K_PRESSURE:
-        if (shape.pressure && shape.pages && p.machine.mem_bytes <= 128 * MiB) pressure(s);
+        if (shape.pressure && shape.pages && p.machine.mem_bytes <= 128 * MiB &&
+            (shape.heavy || pressures++ == 0))
+          pressure(s);
         break;
       case K_CHURN:
-        if (shape.churn && shape.slab) churn(s);
+        if (shape.churn && shape.slab && (shape.heavy || churns++ < 2)) churn(s);
         break;
       case K_ALLOC_PAGES:
         if (shape.pages) pages.push_back(p.add(AllocPagesOp{NO_SLOT, s.order, gfp}));
