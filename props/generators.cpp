@@ -358,9 +358,12 @@ struct Builder {
     for (unsigned i = 0; i < big; ++i) got.push_back(p.add(AllocPagesOp{NO_SLOT, 10, GFP_KERNEL}));
     for (unsigned o : {6u, 3u, 0u})
       for (unsigned i = 0; i < 16; ++i) got.push_back(p.add(AllocPagesOp{NO_SLOT, o, GFP_KERNEL}));
-    const unsigned atomic_n = 4 + s.pick % 24;
+    // Then atomic requests, enough to go through the whole reserve of a
+    // small machine's zone (min is 64..256 pages up to 64 MiB): the high
+    // and atomic reserves must hold at their exact depths.
+    const unsigned atomic_n = 16 + s.pick % 112;
     for (unsigned i = 0; i < atomic_n; ++i)
-      got.push_back(p.add(AllocPagesOp{NO_SLOT, i % 3 == 2 ? 1u : 0u, i % 2 ? GFP_ATOMIC : GFP_NOWAIT}));
+      got.push_back(p.add(AllocPagesOp{NO_SLOT, i % 4 == 3 ? 1u : 0u, i % 3 ? GFP_ATOMIC : GFP_NOWAIT}));
     // Free a few of the smallest blocks and ask again with both kinds.
     for (unsigned i = 0; i < 2u + s.order % 6u && !got.empty(); ++i) {
       p.add(FreePagesOp{got.back(), std::nullopt});
