@@ -31,7 +31,8 @@
 //   double_destroy  slot(destroyed cache)
 //   scribble        slot(writable kinds, live or freed) off(u24) len(u16) byte
 //                   bit 23 of off clear: off % (E + 64); set: A - 32 + (off & 0x7f) (≥ 0), A = the
-//                   slot's end: kmalloc size class, object size, vmalloc pages, block; len = 1 + len % 64
+//                   slot's end (kmalloc size class, object size, vmalloc pages, block), twice
+//                   that with bit 22 set; len = 1 + len % 64
 // Fields are read in full before candidates are resolved, so a record's
 // length never depends on slot state.
 #include "ops/binary_codec.h"
@@ -332,7 +333,7 @@ std::uint64_t interior_span(const detail::SlotState& st) {
 
 /// Scribbles: bit 23 of the offset field clear → off % (E + SCRIBBLE_SLACK)
 /// from the start; set → anchor + (field & 0x7f) - 32 with the anchor at the
-/// end of the object's slot: the kmalloc size class (the red zone starts
+/// end of the object's slot (bit 22 set: twice that end): the kmalloc size class (the red zone starts
 /// there, so a kmalloc(100) scribble reaches both its slack 100..127 and the
 /// red zone past 128), a cache object's size, a vmalloc area's last page
 /// (its guard page follows), a page block's end.
@@ -340,15 +341,20 @@ constexpr std::uint64_t SCRIBBLE_ANCHORED = 1u << 23;
 constexpr std::uint64_t ANCHOR_BEFORE = 32;  ///< anchored offsets: anchor - 32 .. anchor + 95
 constexpr std::uint64_t ANCHOR_SPAN = 128;
 
-std::uint64_t scribble_anchor(const detail::SlotState& st, KmallocProfile profile) {
-  switch (st.kind) {
-    case SlotKind::kmalloc: {
-      const std::uint64_t cls = kmalloc_size_class(profile, st.size);
-      return cls ? cls : st.size;
-    }
-    case SlotKind::vmalloc: return page_align_up(st.size);
-    default: return st.size;
+constexpr std::uint64_t SCRIBBLE_FAR = 1u << 22;  ///< anchored at twice the slot's end
+
+/// The slot's end (see above), or with `far` twice it: a naturally aligned
+/// size class's stride with its red zone (size-128 objects sit 256 apart,
+/// their red zone ends at 256), a guard page's end for one-page areas.
+std::uint64_t scribble_anchor(const detail::SlotState& st, KmallocProfile profile, bool far) {
+  std::uint64_t end = st.size;
+  if (st.kind == SlotKind::kmalloc) {
+    const std::uint64_t cls = kmalloc_size_class(profile, st.size);
+    end = cls ? cls : st.size;
+  } else if (st.kind == SlotKind::vmalloc) {
+    end = page_align_up(st.size);
   }
+  return far ? 2 * end : end;
 }
 bool is_page_kind(SlotKind k) { return k == SlotKind::pages_pfn || k == SlotKind::pages_va; }
 
@@ -473,7 +479,8 @@ class Decoder {
         } else {
           std::uint64_t o = off % (extent + SCRIBBLE_SLACK);
           if (off & SCRIBBLE_ANCHORED) {
-            const std::uint64_t at = scribble_anchor(t_[s], out_.machine.kmalloc) + (off % ANCHOR_SPAN);
+            const std::uint64_t at =
+                scribble_anchor(t_[s], out_.machine.kmalloc, (off & SCRIBBLE_FAR) != 0) + (off % ANCHOR_SPAN);
             o = at >= ANCHOR_BEFORE ? at - ANCHOR_BEFORE : 0;
           }
           emit(MemOp{MemVerb::scribble, s, o, 1 + len % MAX_SCRIBBLE, byte});
@@ -736,10 +743,16 @@ class Recorder {
     if (!write) {
       if (o.length > MAX_SCRIBBLE) return false;
       if (o.offset >= std::min(extent + SCRIBBLE_SLACK, SCRIBBLE_ANCHORED)) {
-        const std::uint64_t anchor = scribble_anchor(t_[o.src], machine_.kmalloc);
-        const std::uint64_t lo = anchor >= ANCHOR_BEFORE ? anchor - ANCHOR_BEFORE : 0;
-        if (o.offset < lo || o.offset >= anchor + ANCHOR_SPAN - ANCHOR_BEFORE) return false;
-        field = SCRIBBLE_ANCHORED | (o.offset + ANCHOR_BEFORE - anchor);
+        bool found = false;
+        for (const bool far : {false, true}) {
+          const std::uint64_t anchor = scribble_anchor(t_[o.src], machine_.kmalloc, far);
+          const std::uint64_t lo = anchor >= ANCHOR_BEFORE ? anchor - ANCHOR_BEFORE : 0;
+          if (o.offset < lo || o.offset >= anchor + ANCHOR_SPAN - ANCHOR_BEFORE) continue;
+          field = SCRIBBLE_ANCHORED | (far ? SCRIBBLE_FAR : 0) | (o.offset + ANCHOR_BEFORE - anchor);
+          found = true;
+          break;
+        }
+        if (!found) return false;
       }
     }
     if (!opcode(write ? BinOp::write : BinOp::scribble) || !slot(set, o.src)) return false;

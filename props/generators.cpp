@@ -298,8 +298,9 @@ struct Builder {
   }
 
   /// A scribble at the slot's size class (kmalloc) or object size (cache
-  /// objects): its slack before the class end, the red zone after it, or a
-  /// use-after-free write into a freed object.
+  /// objects): its slack before the class end, the red zone after it (its
+  /// first bytes or its last, before twice the class), or a use-after-free
+  /// write into a freed object.
   void scribble(const OpSeed& s) {
     std::vector<Slot> targets = kmallocs;
     targets.insert(targets.end(), objects.begin(), objects.end());
@@ -320,6 +321,9 @@ struct Builder {
     const std::uint64_t delta = s.size % 32;
     std::uint64_t off = anchor + delta >= 8 ? anchor + delta - 8 : 0;
     if (after_free && s.variant % 2) off = s.size % size;
+    // The last bytes before twice the class: where a naturally aligned size
+    // class's red zone ends (size-128 objects are 256 apart).
+    if (!after_free && s.variant % 5 == 1) off = 2 * anchor - 1 - s.size % 4;
     p.add(MemOp{MemVerb::scribble, t, off, 1 + s.order % 8u, static_cast<std::uint8_t>(s.gfp | 1)});
   }
 

@@ -129,13 +129,16 @@ TEST(BinaryCodec, anchored_scribbles_reach_the_slack_and_red_zone_after_the_size
   // slack, the red zone starts at 128. Anchored scribbles cover 96..223.
   Program p = testing::binary_program();
   p.add(KmallocOp{NO_SLOT, 100, GFP_KERNEL, false});
-  for (std::uint64_t off : {96u, 127u, 128u, 130u, 223u}) p.add(MemOp{MemVerb::scribble, 0, off, 2, 0x41});
-  p.add(MemOp{MemVerb::scribble, 0, 224, 2, 0x41});  // past both forms
+  // Twice the class (bit 22) covers 224..351: the red zone of a size-128
+  // object ends at 256, its stride.
+  for (std::uint64_t off : {96u, 127u, 128u, 130u, 223u, 255u, 351u})
+    p.add(MemOp{MemVerb::scribble, 0, off, 2, 0x41});
+  p.add(MemOp{MemVerb::scribble, 0, 352, 2, 0x41});  // past every form
   std::size_t dropped = 0;
   const Program back = decode_program(encode_program(p, {}, &dropped));
   EXPECT_EQ(dropped, 1u);
-  ASSERT_EQ(back.ops.size(), 6u);
-  for (std::size_t i = 1; i < 6; ++i) EXPECT_EQ(back.ops[i], p.ops[i]);
+  ASSERT_EQ(back.ops.size(), 8u);
+  for (std::size_t i = 1; i < 8; ++i) EXPECT_EQ(back.ops[i], p.ops[i]);
   // Random inputs reach past a kmalloc's size class far more often than the
   // requested-size form alone would.
   Rng rng(test_seed(0x5c7b));
