@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "alloc/gfp.h"
 
@@ -30,6 +31,19 @@ class Rng {
 
  private:
   std::uint64_t state_;
+};
+
+/// One call that reached a fault-injection point, and the decision the
+/// subject made there. The Kernel keeps these only while asked to
+/// (Kernel::record_fault_calls); the checker's shadow of fault injection
+/// (check/fault_shadow.h) replays them and predicts each decision itself.
+struct FaultCall {
+  bool slab = false;       ///< failslab; else fail_page_alloc
+  gfp_t gfp = 0;           ///< the request's flags
+  unsigned order = 0;      ///< fail_page_alloc: the block's order
+  std::uint64_t size = 0;  ///< failslab: the cache's object size
+  std::string cache;       ///< failslab: the cache's name
+  bool failed = false;     ///< the subject injected a failure
 };
 
 struct FaultAttr {

@@ -64,8 +64,9 @@ bool Kernel::should_fail_page_alloc(gfp_t gfp, unsigned order) {
 
 Pfn Kernel::alloc_frames(gfp_t gfp, unsigned order, PageOwner owner) {
   if (order > MAX_PAGE_ORDER) return Pfn::none();
-  if (should_fail_page_alloc(gfp, order) && !has_bug(BugForTesting::ignore_injected_faults))
-    return Pfn::none();
+  const bool fail = should_fail_page_alloc(gfp, order);
+  if (record_faults_) fault_calls_.push_back({false, gfp, order, 0, {}, fail});
+  if (fail && !has_bug(BugForTesting::ignore_injected_faults)) return Pfn::none();
   const Pfn pfn = buddy_.alloc(gfp, order, owner);
   if (pfn && (gfp & GFP_ZERO) && (owner == PageOwner::pagetable || !has_bug(BugForTesting::ignore_gfp_zero)))
     mem_.zero(pfn_to_phys(pfn), PAGE_SIZE << order);

@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alloc/buddy.h"
 #include "alloc/fault.h"
@@ -123,6 +124,13 @@ class Kernel {
   bool in_atomic() const { return atomic_; }
   FaultAttr& fail_page_alloc() { return fail_page_alloc_; }
   FaultAttr& failslab() { return failslab_; }
+  /// While on, every call that reaches a fault-injection point (each frame
+  /// allocation: alloc_pages, slab growth, large kmalloc, vmalloc pages and
+  /// page tables; each slab object allocation) is appended to fault_calls()
+  /// with the decision made, for the checker's shadow model. Off by default.
+  void record_fault_calls(bool on) { record_faults_ = on; }
+  const std::vector<FaultCall>& fault_calls() const { return fault_calls_; }
+  void clear_fault_calls() { fault_calls_.clear(); }
   std::span<const Report> reports() const { return reports_.all(); }
   ReportLog& report_log() { return reports_; }
 
@@ -183,6 +191,8 @@ class Kernel {
   ReportLog reports_;
   FaultAttr fail_page_alloc_;
   FaultAttr failslab_;
+  bool record_faults_ = false;
+  std::vector<FaultCall> fault_calls_;
   bool atomic_ = false;
   BugForTesting bug_ = BugForTesting::none;
   std::unique_ptr<SlabAllocator> slab_;

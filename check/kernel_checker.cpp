@@ -3,6 +3,9 @@
 // here from Linux's documented behaviour, not called).
 #include "check/kernel_checker.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -78,9 +81,9 @@ Fingerprint KernelChecker::fingerprint() const {
   return f;
 }
 
-std::size_t KernelChecker::kmalloc_class(std::size_t size) const {
+std::size_t kmalloc_size_class(KmallocProfile profile, std::size_t size) {
   if (size == 0) return 0;
-  if (k_.config().kmalloc == KmallocProfile::linux_2_6_18) {
+  if (profile == KmallocProfile::linux_2_6_18) {
     if (size > 131072) return 0;
     if (size <= 32) return 32;
     if (size <= 64) return 64;
@@ -102,6 +105,10 @@ std::size_t KernelChecker::kmalloc_class(std::size_t size) const {
   while (c < size) c <<= 1;
   if (c > 8192) c = std::max<std::size_t>(c, PAGE_SIZE);  // page allocator: whole pages
   return c;
+}
+
+std::size_t KernelChecker::kmalloc_class(std::size_t size) const {
+  return kmalloc_size_class(k_.config().kmalloc, size);
 }
 
 Check KernelChecker::page_failure(const std::vector<Zone>& pre, gfp_t gfp, unsigned order) const {
@@ -278,6 +285,16 @@ Check KernelChecker::entry(const Ledger& ledger, std::int32_t slot) const {
         if (p.state != PageState::allocated || p.owner != PageOwner::vmalloc)
           return finding(Inv::V_FRAMES, {va, pfn << PAGE_SHIFT},
                          "frame " + hex(pfn) + " behind a vmalloc page is not an allocated vmalloc frame");
+        if (p.order != 0)
+          return finding(Inv::V_FRAMES, {va, pfn << PAGE_SHIFT},
+                         "frame " + hex(pfn) + " behind a vmalloc page heads an order-" +
+                             std::to_string(p.order) + " block; vmalloc takes order-0 frames");
+        if (const VmArea* area = k_.vmap().find_area(e.va); !area || p.priv != area->id)
+          return finding(
+              Inv::V_FRAMES, {va, pfn << PAGE_SHIFT},
+              "frame " + hex(pfn) + " behind page " + std::to_string(i) +
+                  " of a vmalloc area is owned by area id " + std::to_string(p.priv) +
+                  (area ? ", not by the area's id " + std::to_string(area->id) : ", no live area"));
         if (k_.buddy().free_block_containing(pfn) != PFN_NIL)
           return finding(Inv::V_FRAMES, {va, pfn << PAGE_SHIFT},
                          "frame " + hex(pfn) + " behind a vmalloc page is on a buddy free list");
@@ -525,11 +542,62 @@ Check KernelChecker::slab_lists() const {
   return std::nullopt;
 }
 
+Check KernelChecker::zone_geometry() const {
+  // KERNEL-FACTS: DMA [0, 16 MiB); i386 NORMAL [16 MiB, 896 MiB), HIGHMEM
+  // above (lowmem = the direct map = min(mem, 896 MiB)); x86_64 DMA32
+  // [16 MiB, 4 GiB), NORMAL above. Zones a small machine lacks are absent.
+  const std::uint64_t end = k_.mem().bytes() >> PAGE_SHIFT;
+  const bool i386 = k_.config().profile == Profile::i386;
+  struct Span {
+    ZoneType type;
+    std::uint64_t lo, hi;
+  };
+  const std::uint64_t lowmem = std::min<std::uint64_t>(k_.mem().bytes(), 896 * MiB);
+  std::vector<Span> want;
+  auto add = [&](ZoneType t, std::uint64_t lo, std::uint64_t hi) {
+    lo = std::min(lo >> PAGE_SHIFT, end);
+    hi = std::min(hi >> PAGE_SHIFT, end);
+    if (hi > lo) want.push_back({t, lo, hi});
+  };
+  add(ZoneType::DMA, 0, DMA_LIMIT);
+  if (i386) {
+    add(ZoneType::NORMAL, DMA_LIMIT, 896 * MiB);
+    add(ZoneType::HIGHMEM, 896 * MiB, ~std::uint64_t{0});
+  } else {
+    add(ZoneType::DMA32, DMA_LIMIT, 4 * GiB);
+    add(ZoneType::NORMAL, 4 * GiB, ~std::uint64_t{0});
+  }
+  const auto& zones = k_.buddy().zones();
+  for (std::size_t i = 0; i < std::max(want.size(), zones.size()); ++i) {
+    if (i >= want.size() || i >= zones.size() || zones[i].type != want[i].type ||
+        zones[i].start_pfn != want[i].lo || zones[i].end_pfn != want[i].hi) {
+      std::string got, expect;
+      for (const Zone& z : zones)
+        got += " " + std::string(zone_name(z.type)) + " [" + hex(z.start_pfn << PAGE_SHIFT) + ", " +
+               hex(z.end_pfn << PAGE_SHIFT) + ")";
+      for (const Span& w : want)
+        expect += " " + std::string(zone_name(w.type)) + " [" + hex(w.lo << PAGE_SHIFT) + ", " +
+                  hex(w.hi << PAGE_SHIFT) + ")";
+      return finding(Inv::B_ZONE, {},
+                     "the zones are" + got + "; a " + std::to_string(k_.mem().bytes() >> 20) + " MiB " +
+                         std::string(profile_name(k_.config().profile)) + " machine has" + expect);
+    }
+  }
+  if (k_.layout().lowmem_bytes != (i386 ? lowmem : k_.mem().bytes()))
+    return finding(Inv::LAYOUT, {},
+                   "lowmem (the direct map) is " + hex(k_.layout().lowmem_bytes) + " bytes, not " +
+                       hex(i386 ? lowmem : k_.mem().bytes()));
+  return std::nullopt;
+}
+
 Check KernelChecker::sweep(const Ledger& ledger) const {
+  if (auto c = zone_geometry()) return c;
   if (auto c = slab_lists()) return c;
+  std::vector<ZoneFrames> counted(k_.buddy().zones().size());
   for (std::size_t zi = 0; zi < k_.buddy().zones().size(); ++zi) {
     if (auto c = zone_lists(zi)) return c;
     if (auto c = zone_account(zi)) return c;
+    if (auto c = zone_frames(zi, counted[zi])) return c;
   }
   for (std::size_t s = 0; s < ledger.size(); ++s)
     if (ledger[s].live)
@@ -548,7 +616,207 @@ Check KernelChecker::sweep(const Ledger& ledger) const {
     return std::nullopt;
   };
   if (auto c = adjacent(ledger.phys_ranges(), "physical memory")) return c;
-  return adjacent(ledger.virt_ranges(), "virtual addresses");
+  if (auto c = adjacent(ledger.virt_ranges(), "virtual addresses")) return c;
+  return frame_budget(ledger, counted);
+}
+
+Check KernelChecker::zone_frames(std::size_t zi, ZoneFrames& count) const {
+  const Zone& z = k_.buddy().zones()[zi];
+  const PhysMem& mem = k_.mem();
+  const SlabAllocator& sa = k_.slab();
+  const std::string zone = " in zone " + std::string(zone_name(z.type));
+  // Frame metadata lives in an mmap'd array: a host page of it that is not
+  // resident was never written and reads as zeros, which is exactly the
+  // state of an unowned tail. Tails that must be unowned skip such pages
+  // (a large machine's free memory is mostly that), so the walk costs the
+  // metadata the program touched, not the machine's size.
+  const auto host_page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  const std::uint64_t per_host_page = host_page / sizeof(Page);
+  const auto base = reinterpret_cast<std::uintptr_t>(&mem.page(0));
+  std::vector<unsigned char> resident;
+  const std::uint64_t first_hp = z.start_pfn / per_host_page;
+  if (base % host_page == 0 && per_host_page > 1) {
+    const std::uint64_t last_hp = (z.end_pfn + per_host_page - 1) / per_host_page;
+    resident.resize(last_hp - first_hp);
+    if (mincore(reinterpret_cast<void*>(base + first_hp * host_page), resident.size() * host_page,
+                resident.data()) != 0)
+      resident.clear();
+  }
+  auto never_written = [&](std::uint64_t frame) {
+    if (resident.empty() || frame % per_host_page != 0) return false;
+    return (resident[frame / per_host_page - first_hp] & 1) == 0;
+  };
+  for (std::uint64_t pfn = z.start_pfn; pfn < z.end_pfn;) {
+    const Page& h = mem.page(pfn);
+    if (h.state == PageState::reserved || h.state == PageState::none) {
+      ++pfn;  // zone_account has judged these
+      continue;
+    }
+    const bool is_free = h.state == PageState::free;
+    const std::uint64_t n = std::uint64_t{1} << h.order;
+    const std::string block = std::string(is_free ? "free" : "allocated") + " order-" +
+                              std::to_string(h.order) + " block at pfn " + hex(pfn) + zone;
+    if (is_free && h.owner != PageOwner::none)
+      return finding(Inv::B_ACCOUNT, {pfn << PAGE_SHIFT},
+                     "the head of the " + block + " is owned by " + page_owner_name(h.owner));
+    if (!is_free) {
+      count.allocated += n;
+      switch (h.owner) {
+        case PageOwner::pages: count.pages += n; break;
+        case PageOwner::large_kmalloc: count.large_kmalloc += n; break;
+        case PageOwner::slab: {
+          count.slab += n;
+          const bool ok = h.priv < sa.nr_slab_slots() && sa.slab(h.priv).cache != SLAB_NIL &&
+                          sa.slab(h.priv).head_pfn == pfn && sa.slab(h.priv).order == h.order;
+          if (!ok)
+            return finding(Inv::S_OBJECT, {pfn << PAGE_SHIFT},
+                           "the " + block + " is owned by slab " + std::to_string(h.priv) +
+                               ", which does not start there with that order");
+          break;
+        }
+        case PageOwner::vmalloc:
+        case PageOwner::pagetable: {
+          (h.owner == PageOwner::vmalloc ? count.vmalloc : count.pagetable) += n;
+          if (h.order != 0)
+            return finding(
+                Inv::V_FRAMES, {pfn << PAGE_SHIFT},
+                "the " + block + " is owned by " + page_owner_name(h.owner) + "; those take order-0 frames");
+          if (h.owner == PageOwner::vmalloc) {
+            const VmArea* a = k_.vmap().area_by_id(h.priv);
+            if (!a || a->kind != VmAreaKind::vmalloc ||
+                std::none_of(a->pages.begin(), a->pages.end(), [&](Pfn f) { return f.value == pfn; }))
+              return finding(Inv::V_FRAMES, {pfn << PAGE_SHIFT},
+                             "vmalloc frame " + hex(pfn) + zone + " names area id " + std::to_string(h.priv) +
+                                 ", which does not hold it");
+          }
+          break;
+        }
+        case PageOwner::none:
+          return finding(Inv::B_ACCOUNT, {pfn << PAGE_SHIFT}, "the " + block + " has no owner");
+      }
+    }
+    const PageOwner tail_owner = is_free ? PageOwner::none : h.owner;
+    const bool unowned_tails = tail_owner != PageOwner::slab && tail_owner != PageOwner::large_kmalloc;
+    for (std::uint64_t f = 1; f < n && pfn + f < z.end_pfn; ++f) {
+      const std::uint64_t tail = pfn + f;
+      if (unowned_tails && never_written(tail) && f + per_host_page <= n) {
+        f += per_host_page - 1;  // a whole host page of zeroed tails
+        continue;
+      }
+      const Page& t = mem.page(tail);
+      if (unowned_tails && t.state == PageState::none && t.owner == PageOwner::none) continue;  // fast path
+      if (t.state != PageState::none)
+        return finding(Inv::B_ACCOUNT, {tail << PAGE_SHIFT, pfn << PAGE_SHIFT},
+                       "frame " + hex(tail) + " inside the " + block + " is marked as the head of a " +
+                           (t.state == PageState::free        ? "free"
+                            : t.state == PageState::allocated ? "allocated"
+                                                              : "reserved") +
+                           " block");
+      bool ok;
+      switch (tail_owner) {
+        case PageOwner::slab: ok = t.owner == PageOwner::slab && t.priv == h.priv; break;
+        case PageOwner::large_kmalloc: ok = t.owner == PageOwner::large_kmalloc && t.priv == f; break;
+        default: ok = t.owner == PageOwner::none; break;
+      }
+      if (!ok)
+        return finding(Inv::B_ACCOUNT, {tail << PAGE_SHIFT, pfn << PAGE_SHIFT},
+                       "frame " + hex(tail) + " inside the " + block +
+                           (is_free ? "" : " (owner " + std::string(page_owner_name(h.owner)) + ")") +
+                           " is marked as owned by " + page_owner_name(t.owner) + " (priv " +
+                           std::to_string(t.priv) + ")");
+    }
+    pfn += n;
+  }
+  return std::nullopt;
+}
+
+Check KernelChecker::frame_budget(const Ledger& ledger, const std::vector<ZoneFrames>& counted) const {
+  const auto& zones = k_.buddy().zones();
+  auto zone_index = [&](std::uint64_t pfn) -> std::size_t {
+    for (std::size_t i = 0; i < zones.size(); ++i)
+      if (zones[i].contains(pfn)) return i;
+    return zones.size();
+  };
+  // What the ledger and the caches say is held, per zone.
+  std::vector<ZoneFrames> want(zones.size() + 1);
+  const bool modern = k_.config().kmalloc == KmallocProfile::modern;
+  constexpr std::uint64_t LARGEST_SLAB_CLASS = 8192;  // modern: larger kmallocs are whole pages
+  for (std::size_t s = 0; s < ledger.size(); ++s) {
+    const Entry& e = ledger[s];
+    if (!e.live || e.zero_size_ptr) continue;
+    switch (e.kind) {
+      case EntryKind::pages:
+      case EntryKind::free_pages: want[zone_index(e.pfn.value)].pages += std::uint64_t{1} << e.order; break;
+      case EntryKind::kmalloc:
+        if (modern && e.span > LARGEST_SLAB_CLASS) {
+          std::uint64_t n = 1;
+          while (n * PAGE_SIZE < e.span) n <<= 1;
+          want[zone_index(k_.layout().pa(e.va).value >> PAGE_SHIFT)].large_kmalloc += n;
+        }
+        break;
+      case EntryKind::vmalloc:
+        for (std::uint64_t pfn : e.frames) ++want[zone_index(pfn)].vmalloc;
+        break;
+      default: break;
+    }
+  }
+  const SlabAllocator& sa = k_.slab();
+  std::uint64_t slab_total = 0;
+  for (std::uint32_t ci = 0; ci < sa.nr_caches(); ++ci) {
+    const KmemCache& c = sa.cache(ci);
+    if (c.is_dead()) continue;
+    for (SlabList list : {SlabList::partial, SlabList::full, SlabList::empty})
+      for (std::uint32_t sid : sa.slabs_of(c, list)) {
+        const Slab& sl = sa.slab(sid);
+        want[zone_index(sl.head_pfn)].slab += std::uint64_t{1} << sl.order;
+        slab_total += std::uint64_t{1} << sl.order;
+      }
+  }
+  std::uint64_t pagetables = 0, vmalloc = 0, allocated = 0, expected = 0;
+  for (std::size_t zi = 0; zi < zones.size(); ++zi) {
+    const ZoneFrames& got = counted[zi];
+    const ZoneFrames& w = want[zi];
+    pagetables += got.pagetable;
+    vmalloc += got.vmalloc;
+    allocated += got.allocated;
+    // Page tables have no ledger entry: the zone's page-table frames are
+    // taken as counted and their total is checked against the subject's own
+    // count below.
+    const std::uint64_t budget = w.pages + w.large_kmalloc + w.vmalloc + w.slab + got.pagetable;
+    expected += budget;
+    if (got.allocated != budget)
+      return finding(
+          Inv::B_ACCOUNT, {zones[zi].start_pfn << PAGE_SHIFT},
+          "zone " + std::string(zone_name(zones[zi].type)) + " has " + std::to_string(got.allocated) +
+              " allocated frames, but live page blocks (" + std::to_string(w.pages) + ") + large kmallocs (" +
+              std::to_string(w.large_kmalloc) + ") + vmalloc pages (" + std::to_string(w.vmalloc) +
+              ") + slab pages (" + std::to_string(w.slab) + ") + page tables (" +
+              std::to_string(got.pagetable) + ") make " + std::to_string(budget) + " (by owner: pages " +
+              std::to_string(got.pages) + ", large kmalloc " + std::to_string(got.large_kmalloc) +
+              ", vmalloc " + std::to_string(got.vmalloc) + ", slab " + std::to_string(got.slab) + ")");
+  }
+  if (want[zones.size()].pages + want[zones.size()].vmalloc + want[zones.size()].large_kmalloc +
+          want[zones.size()].slab !=
+      0)
+    return finding(Inv::B_ACCOUNT, {}, "the ledger or a slab list holds frames outside every zone");
+  if (pagetables != k_.vmap().pagetable_pages())
+    return finding(Inv::B_ACCOUNT, {},
+                   std::to_string(pagetables) +
+                       " frames are owned by page tables, but the page tables count " +
+                       std::to_string(k_.vmap().pagetable_pages()));
+  if (slab_total != sa.slab_pages())
+    return finding(Inv::B_ACCOUNT, {},
+                   "the caches' slab lists hold " + std::to_string(slab_total) +
+                       " frames, but the slab layer counts " + std::to_string(sa.slab_pages()));
+  if (vmalloc != k_.vmap().used_pages())
+    return finding(Inv::B_ACCOUNT, {},
+                   std::to_string(vmalloc) + " frames are owned by vmalloc areas, but vmalloc counts " +
+                       std::to_string(k_.vmap().used_pages()));
+  if (allocated != expected)
+    return finding(Inv::B_ACCOUNT, {},
+                   std::to_string(allocated) + " frames are allocated in all, the budget is " +
+                       std::to_string(expected));
+  return std::nullopt;
 }
 
 Check KernelChecker::restored() const {

@@ -70,8 +70,26 @@ class KernelChecker {
   std::size_t kmalloc_class(std::size_t size) const;
 
  private:
+  /// B-ZONE: the zones span what KERNEL-FACTS says for the machine's size
+  /// and profile (DMA below 16 MiB, i386 lowmem up to 896 MiB, x86_64 DMA32
+  /// up to 4 GiB); LAYOUT: lowmem is the direct map's size.
+  Check zone_geometry() const;
   Check zone_lists(std::size_t zi) const;
   Check zone_account(std::size_t zi) const;
+  /// Allocated frames of one zone, counted by the owner its block head names.
+  struct ZoneFrames {
+    std::uint64_t allocated = 0, pages = 0, slab = 0, vmalloc = 0, pagetable = 0, large_kmalloc = 0;
+  };
+  /// B-ACCOUNT: every frame of every block is in the state its block says
+  /// (tails are no heads; tails of a free block are unowned; tails of an
+  /// allocated block carry its owner's tail marks); V-FRAMES: vmalloc frames
+  /// are order-0 blocks owned by a live area, page tables order 0; S-OBJECT:
+  /// a slab-owned head is the head of that slab. O(frames of the zone).
+  Check zone_frames(std::size_t zi, ZoneFrames& count) const;
+  /// B-ACCOUNT, the frame budget: per zone and in total, allocated frames =
+  /// live page blocks + large kmallocs + vmalloc pages (from the ledger) +
+  /// slab pages (from the caches' slab lists) + page-table pages.
+  Check frame_budget(const Ledger& ledger, const std::vector<ZoneFrames>& counted) const;
   /// S-FREELIST: every slab's free list is acyclic, in range, counted, and
   /// the slab sits on the list its use says.
   Check slab_lists() const;
@@ -79,6 +97,10 @@ class KernelChecker {
   const Kernel& k_;
   std::vector<std::pair<std::uint64_t, unsigned>> boot_blocks_;
 };
+
+/// The kmalloc size class of `size` in `profile` (0 above the profile's limit;
+/// whole pages for the modern profile's page-allocator sizes).
+std::size_t kmalloc_size_class(KmallocProfile profile, std::size_t size);
 
 /// Stamp byte `offset` of allocation `id`: a value derived from both, so a
 /// byte copied from another allocation or offset is caught.

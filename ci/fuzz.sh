@@ -2,6 +2,8 @@
 # The README's main command: a fuzz campaign on every target.
 #
 #   ci/fuzz.sh [--time SECONDS] [--jobs N] [--targets "fuzz_kernel fuzz_slab"] [--no-build]
+#   ci/fuzz.sh --coverage [ci/coverage.sh's options]   source coverage of alloc/ from the corpus
+#   ci/fuzz.sh --nightly [ci/nightly.sh's options]     campaign + coverage + the mutant zoo
 #
 #   --time     the whole campaign's fuzzing budget, shared by the targets
 #              (default 60; each target gets at least 5 s)
@@ -23,6 +25,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+case "${1:-}" in
+  --coverage) exec bash ci/coverage.sh "$@" ;;
+  --nightly) exec bash ci/nightly.sh "$@" ;;
+esac
 
 time_budget=60
 jobs=1

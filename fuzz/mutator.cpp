@@ -3,7 +3,8 @@
 //
 // Half of the mutations are libFuzzer's own byte mutations of the whole
 // input (they reach the header and the inside of fields); the other half
-// insert, delete, change or repeat whole op records. Cross-over splices the
+// insert, delete, change or repeat whole op records, or (one in 22 of them)
+// give the same program another machine size. Cross-over splices the
 // head of one input's records onto the tail of another's.
 //
 // Only libFuzzer calls these hooks. Other engines (AFL++'s driver, OSS-Fuzz's
@@ -35,11 +36,12 @@ std::vector<std::size_t> record_bounds(const std::uint8_t* data, std::size_t siz
 
 OpMutation pick(Rng& rng, std::size_t records) {
   if (records == 0 || rng.below(2) == 0) return OpMutation::bytes;
-  const std::uint64_t r = rng.below(20);
+  const std::uint64_t r = rng.below(22);
   if (r < 5) return OpMutation::insert;
   if (r < 9) return OpMutation::erase;
   if (r < 16) return OpMutation::change;
-  return OpMutation::repeat;
+  if (r < 20) return OpMutation::repeat;
+  return OpMutation::machine;
 }
 
 }  // namespace
@@ -57,6 +59,11 @@ std::size_t mutate_ops(std::uint8_t* data, std::size_t size, std::size_t max_siz
   const std::size_t n = b.size() - 1;  // records
   const OpMutation kind = pick(rng, n);
   if (kind == OpMutation::bytes) return byte_mutate(data, size, max_size);
+  if (kind == OpMutation::machine) {
+    // Header bits 0-5 index the machine-size table (ops/binary_codec.cpp).
+    data[0] = static_cast<std::uint8_t>((data[0] & 0xc0) | rng.below(64));
+    return size;
+  }
   // Growing moves favour the program's tail half the time: the machine is in
   // its deepest state there (memory drained, slabs churned), so ops added at
   // the end reach what ops added early cannot.
@@ -95,7 +102,8 @@ std::size_t mutate_ops(std::uint8_t* data, std::size_t size, std::size_t max_siz
       out.insert(at(end), copies.begin(), copies.end());
       break;
     }
-    case OpMutation::bytes: break;
+    case OpMutation::bytes:
+    case OpMutation::machine: break;
   }
   std::memcpy(data, out.data(), out.size());
   return out.size();

@@ -26,11 +26,13 @@ namespace kmf::fuzz {
 using ByteMutator = std::size_t (*)(std::uint8_t* data, std::size_t size, std::size_t max_size);
 
 enum class OpMutation : std::uint8_t {
-  bytes,   ///< byte-mutate the whole input (header included)
-  insert,  ///< insert a copy of record j before record i
-  erase,   ///< delete record i
-  change,  ///< byte-mutate inside record i
-  repeat,  ///< repeat record i 2..32 times: allocate until memory runs low, free in a burst
+  bytes,    ///< byte-mutate the whole input (header included)
+  insert,   ///< insert a copy of record j before record i
+  erase,    ///< delete record i
+  change,   ///< byte-mutate inside record i
+  repeat,   ///< repeat record i 2..32 times: allocate until memory runs low, free in a burst
+  machine,  ///< a new machine size (header bits 0-5), profile bits kept: the ops stay as they are,
+            ///< the same program meets a machine with highmem, a lowmem or DMA32 boundary, 1 MiB
 };
 
 /// The mutation `seed` picks for an input of `records` records (bytes when

@@ -23,13 +23,16 @@
 //   fail_off        —
 //   wrong_order     slot(live pages) order    (an order equal to the binding's becomes order+1 mod 64)
 //   double_free     slot(freed memory)        (its own API; an object whose cache is gone: skipped)
-//   interior_free   slot(live kmalloc|object|vmalloc) off(u16): +1 + off % max(min(size, 65536), 1)
+//   interior_free   slot(live kmalloc|object|vmalloc) off(u16): +1 + off % (min(size, 65536) - 1),
+//                   strictly inside: 1 .. size-1 (skipped for size 0 or 1)
 //   wrong_api       slot(live memory) api(u8 % 5: kfree, free_pages, vfree, iounmap,
 //                   kmem_cache_free) slot(live cache, used by kmem_cache_free only)
 //   wrong_cache     slot(live cache) slot(live object)
 //   double_destroy  slot(destroyed cache)
 //   scribble        slot(writable kinds, live or freed) off(u24) len(u16) byte
-//                   off = off % (E + 64), len = 1 + len % 64
+//                   bit 23 of off clear: off % (E + 64); set: A - 32 + (off & 0x7f) (≥ 0), A = the
+//                   slot's end (kmalloc size class, object size, vmalloc pages, block), twice
+//                   that with bit 22 set; len = 1 + len % 64
 // Fields are read in full before candidates are resolved, so a record's
 // length never depends on slot state.
 #include "ops/binary_codec.h"
@@ -39,6 +42,7 @@
 #include <limits>
 #include <string>
 
+#include "check/kernel_checker.h"
 #include "ops/slot_tracker.h"
 
 namespace kmf {
@@ -311,7 +315,7 @@ constexpr std::uint64_t MEM_SPAN = 16 * MiB;       ///< offsets reach the first 
 constexpr std::uint64_t MAX_WRITE = 4096;          ///< write length, inclusive
 constexpr std::uint64_t SCRIBBLE_SLACK = 64;       ///< scribbles reach this far past the end
 constexpr std::uint64_t MAX_SCRIBBLE = 64;         ///< scribble length, inclusive
-constexpr std::uint64_t INTERIOR_SPAN = 1u << 16;  ///< interior offsets: 1 .. min(size, 64 KiB)
+constexpr std::uint64_t INTERIOR_SPAN = 1u << 16;  ///< interior offsets: 1 .. min(size, 64 KiB) - 1
 constexpr std::uint64_t SPACE_UNIT = 4096;         ///< fail space= granularity
 constexpr unsigned MAX_FAIL_MIN_ORDER = 11;  ///< fail min_order=, inclusive: 11 already spares every order
 
@@ -319,8 +323,38 @@ constexpr SlotSet INTERIOR_SET = live(SlotKind::kmalloc) | live(SlotKind::object
 constexpr SlotSet SCRIBBLE_SET = detail::LIVE_WRITABLE | detail::FREED_WRITABLE;
 
 std::uint64_t mem_extent(const detail::SlotState& st) { return std::min(st.size, MEM_SPAN); }
+/// Interior offsets are 1 .. interior_span: strictly inside the object (an
+/// offset equal to the size is the next object or page, not this one's
+/// interior); 0 when the object has no interior byte (size 0 or 1).
 std::uint64_t interior_span(const detail::SlotState& st) {
-  return std::max<std::uint64_t>(std::min(st.size, INTERIOR_SPAN), 1);
+  const std::uint64_t n = std::min(st.size, INTERIOR_SPAN);
+  return n > 1 ? n - 1 : 0;
+}
+
+/// Scribbles: bit 23 of the offset field clear → off % (E + SCRIBBLE_SLACK)
+/// from the start; set → anchor + (field & 0x7f) - 32 with the anchor at the
+/// end of the object's slot (bit 22 set: twice that end): the kmalloc size class (the red zone starts
+/// there, so a kmalloc(100) scribble reaches both its slack 100..127 and the
+/// red zone past 128), a cache object's size, a vmalloc area's last page
+/// (its guard page follows), a page block's end.
+constexpr std::uint64_t SCRIBBLE_ANCHORED = 1u << 23;
+constexpr std::uint64_t ANCHOR_BEFORE = 32;  ///< anchored offsets: anchor - 32 .. anchor + 95
+constexpr std::uint64_t ANCHOR_SPAN = 128;
+
+constexpr std::uint64_t SCRIBBLE_FAR = 1u << 22;  ///< anchored at twice the slot's end
+
+/// The slot's end (see above), or with `far` twice it: a naturally aligned
+/// size class's stride with its red zone (size-128 objects sit 256 apart,
+/// their red zone ends at 256), a guard page's end for one-page areas.
+std::uint64_t scribble_anchor(const detail::SlotState& st, KmallocProfile profile, bool far) {
+  std::uint64_t end = st.size;
+  if (st.kind == SlotKind::kmalloc) {
+    const std::uint64_t cls = kmalloc_size_class(profile, st.size);
+    end = cls ? cls : st.size;
+  } else if (st.kind == SlotKind::vmalloc) {
+    end = page_align_up(st.size);
+  }
+  return far ? 2 * end : end;
 }
 bool is_page_kind(SlotKind k) { return k == SlotKind::pages_pfn || k == SlotKind::pages_va; }
 
@@ -443,7 +477,13 @@ class Decoder {
           const std::uint64_t o = off % extent;
           emit(MemOp{MemVerb::write, s, o, 1 + len % std::min(extent - o, MAX_WRITE), byte});
         } else {
-          emit(MemOp{MemVerb::scribble, s, off % (extent + SCRIBBLE_SLACK), 1 + len % MAX_SCRIBBLE, byte});
+          std::uint64_t o = off % (extent + SCRIBBLE_SLACK);
+          if (off & SCRIBBLE_ANCHORED) {
+            const std::uint64_t at =
+                scribble_anchor(t_[s], out_.machine.kmalloc, (off & SCRIBBLE_FAR) != 0) + (off % ANCHOR_SPAN);
+            o = at >= ANCHOR_BEFORE ? at - ANCHOR_BEFORE : 0;
+          }
+          emit(MemOp{MemVerb::scribble, s, o, 1 + len % MAX_SCRIBBLE, byte});
         }
         break;
       }
@@ -501,6 +541,7 @@ class Decoder {
         const std::uint64_t raw = r.u16();
         const Slot s = pick(INTERIOR_SET, i);
         if (s == NO_SLOT) break;
+        if (interior_span(t_[s]) == 0) break;  // no byte strictly inside
         const std::uint64_t off = 1 + raw % interior_span(t_[s]);
         if (t_[s].kind == SlotKind::kmalloc)
           emit(KfreeOp{s, off});
@@ -561,10 +602,22 @@ class Decoder {
   SlotTracker t_;
 };
 
+// Machine sizes (MiB) by header bits 0-5. Three quarters are small (1–64 MiB:
+// every input runs fast and memory runs out within a few ops); the rest
+// straddle the boundaries: lowmem's end at 896 MiB on i386 (ZONE_HIGHMEM
+// above), 1.5 GiB and more of highmem, DMA32's end at 4 GiB on x86_64
+// (ZONE_NORMAL above), up to 8 GiB. Host memory is reserved, not committed
+// (mmap NORESERVE), so a large machine costs only the frames it touches.
+constexpr std::array<std::uint32_t, 64> MACHINE_MIB{
+    16,  1,   2,    3,    4,    5,    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,
+    17,  18,  19,   20,   21,   22,   23,   24,   25,   26,   27,   28,   29,   30,   31,   32,
+    40,  48,  56,   64,   96,   128,  160,  192,  256,  384,  512,  768,  880,  895,  896,  897,
+    900, 960, 1000, 1024, 1152, 1280, 1536, 1537, 2048, 2560, 3072, 3584, 4096, 4097, 6144, 8192};
+
 MachineConfig read_machine(Reader& r) {
   const std::uint8_t cfg = r.u8();
   MachineConfig m{};
-  m.mem_bytes = (1 + (cfg % 64u + 15) % 64) * MiB;
+  m.mem_bytes = std::uint64_t{MACHINE_MIB[cfg % 64u]} * MiB;
   m.profile = (cfg & 0x40) ? Profile::x86_64 : Profile::i386;
   m.kmalloc = (cfg & 0x80) ? KmallocProfile::modern : KmallocProfile::linux_2_6_18;
   m.slab_debug = true;
@@ -574,8 +627,11 @@ MachineConfig read_machine(Reader& r) {
 }
 
 void write_machine(Writer& w, const MachineConfig& m) {
-  const std::uint64_t mib = std::clamp<std::uint64_t>(m.mem_bytes / MiB, 1, 64);
-  std::uint64_t cfg = (mib + 48) % 64;  // inverse of 1 + (cfg + 15) % 64
+  // The largest table size at most the machine's (1 MiB for less).
+  const std::uint64_t mib = m.mem_bytes / MiB;
+  std::uint64_t cfg = 1;
+  for (std::size_t i = 0; i < MACHINE_MIB.size(); ++i)
+    if (MACHINE_MIB[i] <= mib && MACHINE_MIB[i] > MACHINE_MIB[cfg]) cfg = i;
   if (m.profile == Profile::x86_64) cfg |= 0x40;
   if (m.kmalloc == KmallocProfile::modern) cfg |= 0x80;
   w.u8(cfg);
@@ -604,8 +660,9 @@ Program decode(std::span<const std::uint8_t> bytes, const CodecOptions& options,
 /// Writes the record that decodes to one op (slots already in decoder numbering), or says there is none.
 class Recorder {
  public:
-  Recorder(const SlotTracker& t, const OpTable& table, std::vector<std::uint8_t>& rec)
-      : t_(t), table_(table), w_(rec) {}
+  Recorder(const SlotTracker& t, const OpTable& table, const MachineConfig& machine,
+           std::vector<std::uint8_t>& rec)
+      : t_(t), table_(table), machine_(machine), w_(rec) {}
 
   bool operator()(const AllocPagesOp& o) {
     return opcode(BinOp::alloc_pages) && order(o.order) && gfp(o.gfp);
@@ -682,9 +739,24 @@ class Recorder {
     if (!t_.in(set, o.src)) return false;
     const std::uint64_t extent = mem_extent(t_[o.src]);
     if (write && (o.offset >= extent || o.length > std::min(extent - o.offset, MAX_WRITE))) return false;
-    if (!write && (o.offset >= extent + SCRIBBLE_SLACK || o.length > MAX_SCRIBBLE)) return false;
+    std::uint64_t field = o.offset;
+    if (!write) {
+      if (o.length > MAX_SCRIBBLE) return false;
+      if (o.offset >= std::min(extent + SCRIBBLE_SLACK, SCRIBBLE_ANCHORED)) {
+        bool found = false;
+        for (const bool far : {false, true}) {
+          const std::uint64_t anchor = scribble_anchor(t_[o.src], machine_.kmalloc, far);
+          const std::uint64_t lo = anchor >= ANCHOR_BEFORE ? anchor - ANCHOR_BEFORE : 0;
+          if (o.offset < lo || o.offset >= anchor + ANCHOR_SPAN - ANCHOR_BEFORE) continue;
+          field = SCRIBBLE_ANCHORED | (far ? SCRIBBLE_FAR : 0) | (o.offset + ANCHOR_BEFORE - anchor);
+          found = true;
+          break;
+        }
+        if (!found) return false;
+      }
+    }
     if (!opcode(write ? BinOp::write : BinOp::scribble) || !slot(set, o.src)) return false;
-    w_.u24(o.offset);
+    w_.u24(field);
     w_.u16(o.length - 1);
     w_.u8(o.byte);
     return true;
@@ -736,7 +808,7 @@ class Recorder {
     return true;
   }
   bool interior(Slot s, std::uint64_t off) {
-    if (off == 0 || off - 1 >= interior_span(t_[s])) return false;
+    if (off == 0 || off > interior_span(t_[s])) return false;
     if (!opcode(BinOp::interior_free) || !slot(INTERIOR_SET, s)) return false;
     w_.u16(off - 1);
     return true;
@@ -762,6 +834,7 @@ class Recorder {
 
   const SlotTracker& t_;
   const OpTable& table_;
+  const MachineConfig& machine_;
   Writer w_;
 };
 
@@ -806,6 +879,10 @@ std::vector<std::uint8_t> encode_program(const Program& program, const CodecOpti
 
   const OpTable table(options.families);
   Program replay;  // what decode will see, op by op
+  {
+    Reader header(out);
+    replay.machine = read_machine(header);
+  }
   Decoder decoder(replay, table);
   std::vector<Slot> map;  // program slot → replay slot
   std::vector<std::uint8_t> record;
@@ -817,7 +894,7 @@ std::vector<std::uint8_t> encode_program(const Program& program, const CodecOpti
     Op op = original;
     record.clear();
     bool ok = replay.ops.size() < MAX_DECODED_OPS && remap(op, map);
-    if (ok) ok = std::visit(Recorder(decoder.slots(), table, record), op);
+    if (ok) ok = std::visit(Recorder(decoder.slots(), table, replay.machine, record), op);
     const std::size_t before = replay.ops.size();
     if (ok) {
       Reader r(record);

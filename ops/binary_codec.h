@@ -11,7 +11,8 @@
 //
 // Layout (all multi-byte fields little-endian; bytes past the end read as 0):
 //   header  [cfg][seed lo][seed hi]
-//           cfg bits 0-5: mem = 1 + (cfg + 15) % 64 MiB (0 → 16 MiB); bit 6: x86_64;
+//           cfg bits 0-5: mem from a 64-entry table (0 → 16 MiB; 1–32 MiB, then
+//           40 MiB … 8 GiB around 896 MiB, 1.5 GiB and 4 GiB); bit 6: x86_64;
 //           bit 7: kmalloc=modern. slab_debug is always on.
 //   ops     [opcode][fields…] repeated until the input ends or MAX_DECODED_OPS ops exist.
 //           The op type is a weighted table indexed by opcode % W over the enabled families.
@@ -62,8 +63,8 @@ CodecOptions codec_options_for_target(std::string_view target);
 Program decode_program(std::span<const std::uint8_t> bytes, const CodecOptions& options = {});
 
 /// Bytes that decode to `program`. Exact for every program decode produces;
-/// for others (parsed scripts, generators) best effort: the machine is
-/// clamped into the binary range (1–64 MiB, seed mod 2^16), values beyond a
+/// for others (parsed scripts, generators) best effort: the machine's size
+/// becomes the largest table size not above it (seed mod 2^16), values beyond a
 /// field's range are clamped, and ops with no binary form (expect, print,
 /// check, kfree null, a misuse the decoder never makes, out-of-range offsets)
 /// are dropped along with whatever depends on them; `dropped_ops` counts them.

@@ -25,6 +25,7 @@
 #include "alloc/format.h"
 #include "alloc/slab.h"
 #include "alloc/vmalloc.h"
+#include "check/fault_shadow.h"
 #include "check/kernel_checker.h"
 #include "check/ledger.h"
 
@@ -86,8 +87,10 @@ bool is_slab_kind(EntryKind k) { return k == EntryKind::kmalloc || k == EntryKin
 
 class Runner {
  public:
-  Runner(const Program& p, const ExecOptions& o, Kernel& k) : prog_(p), opt_(o), k_(k), chk_(k) {
+  Runner(const Program& p, const ExecOptions& o, Kernel& k)
+      : prog_(p), opt_(o), k_(k), chk_(k), shadow_(k.config().seed) {
     ledger_.resize(p.nr_slots());
+    k_.record_fault_calls(true);
   }
 
   ExecResult run() {
@@ -98,7 +101,10 @@ class Runner {
       reports_at_op_start_ = k_.reports().size();
       trace_suffix_.clear();
       Check c = over_budget(prog_.ops[i]);
-      if (!c) c = std::visit([&](const auto& op) { return handle(op); }, prog_.ops[i]);
+      if (!c) {
+        c = std::visit([&](const auto& op) { return handle(op); }, prog_.ops[i]);
+        if (!c) c = judge_faults();
+      }
       if (opt_.after_op) opt_.after_op(k_, i);
       if (!c) c = accept_debug_reports();
       if (!c && opt_.level == CheckLevel::full) c = chk_.sweep(ledger_);
@@ -123,6 +129,7 @@ class Runner {
     atomic_ = false;
     k_.fail_page_alloc().disable();
     k_.failslab().disable();
+    shadow_.off();
     if (opt_.before_teardown) opt_.before_teardown(k_);
     if (opt_.observe) opt_.observe(k_, prog_.ops.size(), ledger_);
     result.reports.assign(k_.reports().begin(), k_.reports().end());
@@ -1250,6 +1257,7 @@ class Runner {
     if (op.off) {
       k_.fail_page_alloc().disable();
       k_.failslab().disable();
+      shadow_.off();
       return std::nullopt;
     }
     FaultAttr& f = op.target == FaultTarget::page_alloc ? k_.fail_page_alloc() : k_.failslab();
@@ -1260,7 +1268,24 @@ class Runner {
     f.min_order = op.min_order;
     f.ignore_gfp_wait = op.ignore_gfp_wait;
     f.ignore_gfp_highmem = op.ignore_gfp_highmem;
+    shadow_.configure(op.target == FaultTarget::slab, FaultConfig{op.probability,
+                                                                  op.interval,
+                                                                  op.times,
+                                                                  op.space,
+                                                                  op.ignore_gfp_wait,
+                                                                  op.ignore_gfp_highmem,
+                                                                  op.min_order,
+                                                                  {}});
     return std::nullopt;
+  }
+
+  /// FAULT: every call that reached an injection point during the op was
+  /// decided as the shadow model predicts (check/fault_shadow.h).
+  Check judge_faults() {
+    Check c;
+    if (opt_.level != CheckLevel::none) c = shadow_.judge(k_.fault_calls());
+    k_.clear_fault_calls();
+    return c;
   }
 
   // ---- expectations -------------------------------------------------------------------------
@@ -1456,6 +1481,7 @@ class Runner {
   const ExecOptions& opt_;
   Kernel& k_;
   KernelChecker chk_;
+  FaultShadow shadow_;  ///< predicts each injected fault (FAULT)
   Ledger ledger_;
   std::vector<std::string> lines_;
   std::vector<std::string> printed_;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "check/kernel_checker.h"
 #include "ops/kmf_text.h"
 
 namespace kmf {
@@ -40,6 +41,10 @@ enum Kind : std::uint8_t {
   K_MISUSE,
   K_ATOMIC,
   K_FAIL,
+  K_SCRIBBLE,
+  K_DMA_DRAIN,
+  K_PRESSURE,
+  K_CHURN,
   NR_KINDS
 };
 
@@ -48,6 +53,7 @@ struct Builder {
   const Shape& shape;
   std::vector<Slot> pages, kmallocs, caches, objects, vmallocs, ioremaps, freed;
   bool atomic = false;
+  unsigned drains = 0, pressures = 0, churns = 0;
 
   Builder(const MachineConfig& m, const Shape& s) : shape(s) { p.machine = m; }
 
@@ -66,7 +72,25 @@ struct Builder {
     const gfp_t gfp = GFPS[s.gfp % NR_GFPS];
     const std::uint64_t limit = p.machine.kmalloc == KmallocProfile::linux_2_6_18 ? 128 * KiB : 4 * MiB;
     Slot x = NO_SLOT;
-    switch (s.kind % NR_KINDS) {
+    unsigned kind = s.kind % NR_KINDS;
+    if (shape.heavy && s.variant % 2) kind = K_DMA_DRAIN + s.variant / 2 % 3;
+    switch (kind) {
+      case K_SCRIBBLE:
+        if (shape.misuse) scribble(s);
+        break;
+      // Each is tens of ops: once per program (twice for churn) unless the
+      // shape is heavy, which keeps the CI property budget.
+      case K_DMA_DRAIN:
+        if (shape.pressure && shape.pages && (shape.heavy || drains++ == 0)) dma_drain(s);
+        break;
+      case K_PRESSURE:
+        if (shape.pressure && shape.pages && p.machine.mem_bytes <= 128 * MiB &&
+            (shape.heavy || pressures++ == 0))
+          pressure(s);
+        break;
+      case K_CHURN:
+        if (shape.churn && shape.slab && (shape.heavy || churns++ < 2)) churn(s);
+        break;
       case K_ALLOC_PAGES:
         if (shape.pages) pages.push_back(p.add(AllocPagesOp{NO_SLOT, s.order, gfp}));
         break;
@@ -236,11 +260,14 @@ struct Builder {
               op_of(x));
         }
         break;
-      case 1:  // wrong order
+      case 1:  // wrong order: larger, or smaller when there is one
         if (!pages.empty()) {
           x = pages[s.pick % pages.size()];
           const unsigned order = order_of(x);
-          p.add(FreePagesOp{x, order + 1 + s.order % 2});
+          if (order > 0 && s.size % 2)
+            p.add(FreePagesOp{x, static_cast<unsigned>(s.order % order)});
+          else
+            p.add(FreePagesOp{x, order + 1 + s.order % 2});
         }
         break;
       case 2:  // interior pointer
@@ -269,6 +296,128 @@ struct Builder {
         break;
     }
   }
+
+  /// A scribble at the slot's size class (kmalloc) or object size (cache
+  /// objects): its slack before the class end, the red zone after it (its
+  /// first bytes or its last, before twice the class), or a use-after-free
+  /// write into a freed object.
+  void scribble(const OpSeed& s) {
+    std::vector<Slot> targets = kmallocs;
+    targets.insert(targets.end(), objects.begin(), objects.end());
+    const bool after_free = s.variant % 3 == 0;
+    if (after_free)
+      for (Slot f : freed)
+        if (requested_size(f) > 0 && !is_cache(f)) targets.push_back(f);
+    if (targets.empty()) return;
+    const Slot t = targets[s.pick % targets.size()];
+    const std::uint64_t size = requested_size(t);
+    if (size == 0) return;
+    std::uint64_t anchor = size;
+    if (is_kmalloc(t)) {
+      const std::uint64_t cls = kmalloc_size_class(p.machine.kmalloc, size);
+      anchor = cls ? cls : size;
+    }
+    // Offsets anchor-8 .. anchor+23, or anywhere inside for a freed object.
+    const std::uint64_t delta = s.size % 32;
+    std::uint64_t off = anchor + delta >= 8 ? anchor + delta - 8 : 0;
+    if (after_free && s.variant % 2) off = s.size % size;
+    // The last bytes before twice the class: where a naturally aligned size
+    // class's red zone ends (size-128 objects are 256 apart).
+    if (!after_free && s.variant % 5 == 1) off = 2 * anchor - 1 - s.size % 4;
+    p.add(MemOp{MemVerb::scribble, t, off, 1 + s.order % 8u, static_cast<std::uint8_t>(s.gfp | 1)});
+  }
+
+  /// GFP_DMA exhaustion: ZONE_DMA (16 MiB at most) drained with order-8 and
+  /// order-3 blocks, then atomic order-0 requests dip into its reserve and a
+  /// GFP_DMA kmalloc competes; half of it is freed again.
+  void dma_drain(const OpSeed& s) {
+    std::vector<Slot> got;
+    const std::uint64_t dma = std::min<std::uint64_t>(p.machine.mem_bytes, 16 * MiB);
+    const unsigned big = static_cast<unsigned>(dma / MiB) + 1;
+    for (unsigned i = 0; i < big; ++i) got.push_back(p.add(AllocPagesOp{NO_SLOT, 8, GFP_KERNEL | GFP_DMA}));
+    for (unsigned i = 0; i < 8 + s.pick % 32; ++i)
+      got.push_back(p.add(AllocPagesOp{NO_SLOT, 3, GFP_KERNEL | GFP_DMA}));
+    for (unsigned i = 0; i < 4 + s.pick % 16; ++i)
+      got.push_back(p.add(AllocPagesOp{NO_SLOT, 0, GFP_ATOMIC | GFP_DMA}));
+    if (shape.slab)
+      kmallocs.push_back(p.add(KmallocOp{NO_SLOT, 1 + s.size % 4096, GFP_KERNEL | GFP_DMA, false}));
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      if ((i + s.variant) % 2) {
+        p.add(FreePagesOp{got[i], std::nullopt});
+        free_slot(got[i]);
+      } else {
+        pages.push_back(got[i]);
+      }
+    }
+  }
+
+  /// Watermark-window pressure (machines up to 128 MiB): sleeping requests
+  /// drain the normal zone until they fail at its min mark; the zone then
+  /// sits between the atomic reserve and the low mark, where atomic
+  /// requests must still succeed and sleeping ones must not; a few frees
+  /// move it back and forth across the marks.
+  void pressure(const OpSeed& s) {
+    std::vector<Slot> got;
+    const unsigned big = static_cast<unsigned>(p.machine.mem_bytes / (4 * MiB)) + 1;
+    for (unsigned i = 0; i < big; ++i) got.push_back(p.add(AllocPagesOp{NO_SLOT, 10, GFP_KERNEL}));
+    for (unsigned o : {6u, 3u, 0u})
+      for (unsigned i = 0; i < 16; ++i) got.push_back(p.add(AllocPagesOp{NO_SLOT, o, GFP_KERNEL}));
+    // Then atomic requests, enough to go through the whole reserve of a
+    // small machine's zone (min is 64..256 pages up to 64 MiB): the high
+    // and atomic reserves must hold at their exact depths.
+    const unsigned atomic_n = 16 + s.pick % 112;
+    for (unsigned i = 0; i < atomic_n; ++i)
+      got.push_back(p.add(AllocPagesOp{NO_SLOT, i % 4 == 3 ? 1u : 0u, i % 3 ? GFP_ATOMIC : GFP_NOWAIT}));
+    // Free a few of the smallest blocks and ask again with both kinds.
+    for (unsigned i = 0; i < 2u + s.order % 6u && !got.empty(); ++i) {
+      p.add(FreePagesOp{got.back(), std::nullopt});
+      free_slot(got.back());
+      got.pop_back();
+      got.push_back(p.add(AllocPagesOp{NO_SLOT, 0, i % 2 ? GFP_KERNEL : GFP_ATOMIC}));
+    }
+    for (Slot g : got) pages.push_back(g);
+  }
+
+  /// Multi-slab churn: enough objects of one size for two or three slabs,
+  /// freed in an interleaved order (so several slabs drain at once), then
+  /// allocated again.
+  void churn(const OpSeed& s) {
+    const std::uint64_t size = 8 + s.size % 1024;
+    const unsigned n =
+        static_cast<unsigned>(std::min<std::uint64_t>(2 + 2 * (4096 / size) + s.pick % 8, 160));
+    const bool cache = !caches.empty() && s.variant % 2;
+    const Slot c = cache ? caches[s.pick % caches.size()] : NO_SLOT;
+    std::vector<Slot> got;
+    for (unsigned i = 0; i < n; ++i)
+      got.push_back(cache ? p.add(CacheAllocOp{NO_SLOT, c, GFP_KERNEL})
+                          : p.add(KmallocOp{NO_SLOT, size, GFP_KERNEL, false}));
+    auto release = [&](Slot x) {
+      if (cache)
+        p.add(CacheFreeOp{c, x, 0});
+      else
+        p.add(KfreeOp{x, 0});
+      free_slot(x);
+    };
+    const unsigned stride = 2 + s.order % 3;
+    std::vector<bool> gone(n, false);
+    for (unsigned phase = 0; phase < stride; ++phase)
+      for (unsigned i = phase; i < n; i += stride)
+        if ((i + s.variant) % 5 != 0) {
+          release(got[i]);
+          gone[i] = true;
+        }
+    for (unsigned i = 0; i < n; ++i)
+      if (!gone[i]) (cache ? objects : kmallocs).push_back(got[i]);
+    for (unsigned i = 0; i < n / 2; ++i)
+      (cache ? objects : kmallocs)
+          .push_back(cache ? p.add(CacheAllocOp{NO_SLOT, c, GFP_KERNEL})
+                           : p.add(KmallocOp{NO_SLOT, size, GFP_KERNEL, false}));
+  }
+
+  bool is_kmalloc(Slot s) const {
+    return std::holds_alternative<KmallocOp>(op_of(s)) || std::holds_alternative<KreallocOp>(op_of(s));
+  }
+  bool is_cache(Slot s) const { return std::holds_alternative<CacheCreateOp>(op_of(s)); }
 
   const Op& op_of(Slot s) const {
     for (const Op& op : p.ops)
@@ -344,6 +493,30 @@ rc::Gen<MachineConfig> gen_machine(std::uint64_t min_mib, std::uint64_t max_mib)
       rc::gen::arbitrary<bool>(), rc::gen::inRange<std::uint64_t>(0, 1000));
 }
 
+rc::Gen<MachineConfig> gen_machine_wide() {
+  const auto sized = [](Profile profile, rc::Gen<std::uint64_t> mib) {
+    return rc::gen::apply(
+        [profile](std::uint64_t m, bool modern, std::uint64_t seed) {
+          MachineConfig c;
+          c.mem_bytes = m * MiB;
+          c.profile = profile;
+          c.kmalloc = modern ? KmallocProfile::modern : KmallocProfile::linux_2_6_18;
+          c.seed = seed;
+          return c;
+        },
+        std::move(mib), rc::gen::arbitrary<bool>(), rc::gen::inRange<std::uint64_t>(0, 1000));
+  };
+  return rc::gen::weightedOneOf<MachineConfig>({
+      {6, gen_machine(1, 64)},
+      {1, sized(Profile::i386, rc::gen::weightedOneOf<std::uint64_t>(
+                                   {{1, rc::gen::element<std::uint64_t>(880, 895, 896, 897, 1024, 1536)},
+                                    {1, rc::gen::inRange<std::uint64_t>(896, 1601)}}))},
+      {1, sized(Profile::x86_64,
+                rc::gen::weightedOneOf<std::uint64_t>({{1, rc::gen::element<std::uint64_t>(4095, 4096, 4097)},
+                                                       {1, rc::gen::inRange<std::uint64_t>(2048, 6145)}}))},
+  });
+}
+
 rc::Gen<Program> gen_program(const Shape& shape, std::uint64_t min_mib, std::uint64_t max_mib) {
   const auto seed = rc::gen::apply(
       [](std::uint8_t kind, std::uint8_t variant, std::uint32_t pick, std::uint64_t size, unsigned order,
@@ -352,9 +525,12 @@ rc::Gen<Program> gen_program(const Shape& shape, std::uint64_t min_mib, std::uin
       },
       rc::gen::inRange<std::uint8_t>(0, NR_KINDS), rc::gen::arbitrary<std::uint8_t>(),
       rc::gen::arbitrary<std::uint32_t>(), gen_size(), gen_order(), rc::gen::arbitrary<std::uint8_t>());
-  return rc::gen::apply([shape](const MachineConfig& m,
-                                const std::vector<OpSeed>& seeds) { return build_program(m, seeds, shape); },
-                        gen_machine(min_mib, max_mib), rc::gen::container<std::vector<OpSeed>>(seed));
+  return rc::gen::apply(
+      [shape](const MachineConfig& m, const std::vector<OpSeed>& seeds) {
+        return build_program(m, seeds, shape);
+      },
+      max_mib == 0 ? gen_machine_wide() : gen_machine(std::max<std::uint64_t>(min_mib, 1), max_mib),
+      rc::gen::container<std::vector<OpSeed>>(seed));
 }
 
 }  // namespace props

@@ -54,6 +54,16 @@ KMF_CLAIM(misuse_every_misuse_op_yields_exactly_its_report_and_changes_nothing, 
 KMF_CLAIM(no_leak_nothing_is_live_after_teardown, ALL)
 KMF_CLAIM(fault_an_injected_failure_returns_null_and_changes_nothing, (Shape{.faults = true}))
 
+// The shapes the claims above meet only by chance, focused: half of each
+// program is GFP_DMA exhaustion, watermark-window pressure or multi-slab
+// churn; scribbles at the size class and red zone with misuse on.
+const Shape PRESSURE{.vmalloc = false, .atomic = true, .fragment = false, .heavy = true};
+const Shape CHURN{.pages = false, .vmalloc = false, .fragment = false, .pressure = false, .heavy = true};
+KMF_CLAIM(b_wmark_dma_exhaustion_and_the_watermark_window_keep_every_zone_rule, PRESSURE)
+KMF_CLAIM(s_freelist_multi_slab_churn_keeps_free_lists_and_slab_lists_right, CHURN)
+KMF_CLAIM(debug_detect_scribbles_at_the_size_class_and_red_zone_are_noticed,
+          (Shape{.vmalloc = false, .misuse = true, .fragment = false, .pressure = false}))
+
 TEST(Claims, every_catalog_id_has_a_property) {
   // 28 kernel invariants above; the 15 generic ids (IN-BOUNDS .. STATS)
   // have theirs in props/generic_props.cpp; EXPECT is the scripts' own id.

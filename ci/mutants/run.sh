@@ -1,44 +1,75 @@
 #!/usr/bin/env bash
-# Mutation testing for the fuzzer: does fuzz_kernel find a planted allocator bug?
+# Mutation testing: which of kmemfuzz's oracles kill a planted allocator bug?
 #
-#   ci/mutants/run.sh [--time SECONDS] [--seed N] [--fuzz-only] [PATCH...]
+#   ci/mutants/run.sh [--time SECONDS] [--seed N] [--modes LIST] [--fuzz-only]
+#                     [--ndebug] [--check] [PATCH...]
 #
-#   --time       how long fuzz_kernel may take to find each mutant (default 60)
-#   --seed       libFuzzer's -seed, for a repeatable run (default: libFuzzer picks)
-#   --fuzz-only  do not replay the seeds first: measure what fuzzing alone finds
-#   PATCH   unified diffs against alloc/*.cpp (default: every ci/mutants/*.patch)
+#   --time       budget per mutant and mode, seconds (default 60)
+#   --seed       libFuzzer's -seed for a repeatable run (default: libFuzzer picks)
+#   --modes      comma-separated, any of (default: seeds,empty,props)
+#                  seeds  replay the fuzz_kernel seeds (regressions included),
+#                         then fuzz from them
+#                  empty  fuzz from an EMPTY corpus: no seed directory at all,
+#                         so a kill is fuzzing's own
+#                  props  the CI property suite (kernel_props, buddy_props,
+#                         kernel_model_props at the CI budget)
+#   --fuzz-only  the same as --modes empty
+#   --ndebug     build the subject (alloc/) with its asserts compiled out
+#                (KMF_SUBJECT_NDEBUG): only the checker can kill
+#   --check      only check that every patch applies and compiles (both
+#                builds), run nothing
+#   PATCH        unified diffs against alloc/ (default: every ci/mutants/*.patch)
 #
-# Each patch is a realistic allocator bug. The script keeps a scratch copy of
-# the work tree ($KMF_MUTANT_DIR, default /tmp/kmemfuzz-mutants; only changed
-# files are copied, so rebuilds are incremental), builds the `fuzz` preset
-# there, keeps the clean fuzz_kernel as the oracle, then for each mutant:
-# applies the patch, rebuilds fuzz_kernel, replays the seeds (a seed may
-# already kill it), and otherwise fuzzes it from the seeds in-process on one
-# core, resuming after a false alarm. A mutant is killed by the first crash
-# input that the clean build passes: the kill criterion is differential, so
-# a crash the clean code shares (a checker false positive) does not count.
-# Prints the time to the kill and the invariant that fired, writes
-# reports/mutants-<stamp>.md, and exits 1 when a mutant survived.
+# Each patch is a realistic one-to-four-line allocator bug; its first line
+# says what it breaks. The script keeps a scratch copy of the work tree
+# ($KMF_MUTANT_DIR, default /tmp/kmemfuzz-mutants; only changed files are
+# copied, so rebuilds are incremental) with two builds: the `fuzz` preset for
+# fuzz_kernel and the default preset (gcc) for the properties. The clean
+# fuzz_kernel is kept as the oracle: a fuzzing kill is the first crash input
+# the clean build passes, so a crash the clean code shares (a checker false
+# positive) does not count and fuzzing resumes. Writes
+# reports/mutants-<stamp>.md (Magma-style: mutant, killed by seed / fuzzing /
+# property, time to kill, invariant id; median time to kill; survivors) and
+# exits 1 when a mutant survived every mode that ran.
+#
+# Nightly (one core, 60 s per mode; about 45 mutants x 3 modes, ~2.5 h worst
+# case), from ci/fuzz.sh --nightly or cron:
+#   ci/mutants/run.sh --time 60 && ci/mutants/run.sh --time 60 --ndebug --modes empty,props
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
 budget=60
 seed=()
-seed_check=1
+modes="seeds,empty,props"
+ndebug=0
+check_only=0
 patches=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --time) budget="${2:-}"; shift 2 || shift ;;
     --seed) seed=(-seed="${2:-}"); shift 2 || shift ;;
-    --fuzz-only) seed_check=0; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --modes) modes="${2:-}"; shift 2 || shift ;;
+    --fuzz-only) modes="empty"; shift ;;
+    --ndebug) ndebug=1; shift ;;
+    --check) check_only=1; shift ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "ci/mutants/run.sh: unknown option '$1'" >&2; exit 2 ;;
-    *) patches+=("$(realpath "$1")"); shift ;;
+    *) [ -f "$1" ] || { echo "ci/mutants/run.sh: no such patch '$1'" >&2; exit 2; }
+       patches+=("$(realpath "$1")"); shift ;;
   esac
 done
 case "$budget" in ''|*[!0-9]*) echo "ci/mutants/run.sh: --time takes whole seconds" >&2; exit 2 ;; esac
+want_seeds=0 want_empty=0 want_props=0
+IFS=',' read -r -a mode_list <<<"$modes"
+for m in "${mode_list[@]}"; do
+  case "$m" in
+    seeds) want_seeds=1 ;; empty) want_empty=1 ;; props) want_props=1 ;;
+    *) echo "ci/mutants/run.sh: unknown mode '$m' (seeds, empty, props)" >&2; exit 2 ;;
+  esac
+done
 [ ${#patches[@]} -gt 0 ] || patches=("$root"/ci/mutants/*.patch)
+want_fuzz=$((want_seeds + want_empty))
 
 bash ci/deps.sh
 scratch="${KMF_MUTANT_DIR:-/tmp/kmemfuzz-mutants}"
@@ -60,123 +91,191 @@ sync_tree() {
 }
 sync_tree
 
-build="$src/build/fuzz"
-echo "== building the clean fuzz_kernel in $src (fuzz preset)"
-(cd "$src" && cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j2 --target fuzz_kernel fuzz_seeds)
-mkdir -p "$scratch/clean"
-cp "$build/fuzz/fuzz_kernel" "$scratch/clean/fuzz_kernel"
-oracle="$scratch/clean/fuzz_kernel"
-seeds="$build/seeds/fuzz_kernel"
-dict="$build/fuzz/fuzz_kernel.dict"
+suffix=""; [ "$ndebug" -eq 0 ] || suffix="-ndebug"
+nd_flag="-DKMF_SUBJECT_NDEBUG=$([ "$ndebug" -eq 1 ] && echo ON || echo OFF)"
+fbuild="$src/build/mutant-fuzz$suffix"
+pbuild="$src/build/mutant-props$suffix"
+prop_bins=(props/kernel_props props/buddy_props props/kernel_model_props)
+build_fuzz() { (cd "$src" && cmake --build "$fbuild" -j2 --target fuzz_kernel "$@"); }
+build_props() { (cd "$src" && cmake --build "$pbuild" -j2 --target kernel_props buddy_props kernel_model_props); }
+if [ "$want_fuzz" -gt 0 ] || [ "$check_only" -eq 1 ]; then
+  echo "== building the clean fuzz_kernel in $fbuild (fuzz preset$suffix)"
+  (cd "$src" && cmake --preset fuzz -B "$fbuild" "$nd_flag" >/dev/null)
+  build_fuzz fuzz_seeds
+  mkdir -p "$scratch/clean$suffix"
+  cp "$fbuild/fuzz/fuzz_kernel" "$scratch/clean$suffix/fuzz_kernel"
+fi
+if [ "$want_props" -eq 1 ] || [ "$check_only" -eq 1 ]; then
+  echo "== building the clean property suite in $pbuild (default preset$suffix)"
+  (cd "$src" && cmake --preset default -B "$pbuild" -DKMF_WERROR=OFF "$nd_flag" >/dev/null)
+  build_props
+fi
+oracle="$scratch/clean$suffix/fuzz_kernel"
+seeds="$fbuild/seeds/fuzz_kernel"
+dict="$fbuild/fuzz/fuzz_kernel.dict"
+rc_params="max_success=300 max_size=200 seed=20261122"  # the CI budget (props/CMakeLists.txt)
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d < 0) d = 0; printf "%.1f", d }'; }
+# The invariant a crash or a failed property names ("B-ACCOUNT at op 3"), or what else stopped it.
+invariant_of() {
+  local id
+  id=$(sed -nE 's/.*VIOLATION ([A-Z0-9-]+) at (op [0-9]+|teardown).*/\1/p' "$1" | head -1)
+  [ -n "$id" ] || id=$(grep -m1 -oE 'Assertion .* failed|AddressSanitizer: [a-z-]+|runtime error|RC_ASSERT|Falsifiable' "$1" | head -1 || true)
+  echo "${id:-a crash}"
+}
+
+# Fuzzes the current mutant from corpus dir $1 (plus seed dir $2 when given)
+# until a kill or the budget; sets kill_secs / kill_inv.
+fuzz_mode() {
+  local work="$1" seeddir="${2:-}" t0 attempt=0 left crash
+  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts"
+  t0=$(now)
+  kill_secs="" kill_inv=""
+  while :; do
+    left=$(awk -v a="$t0" -v n="$(now)" -v b="$budget" 'BEGIN { printf "%d", b - (n - a) }')
+    [ "$left" -gt 0 ] || break
+    local fseed=()
+    if [ ${#seed[@]} -gt 0 ]; then fseed=(-seed=$((${seed[0]#-seed=} + attempt))); fi
+    rm -rf "$work/artifacts" && mkdir -p "$work/artifacts"
+    # In-process, one core, stopping at the first crash (fork mode's jobs
+    # start from random corpus subsets and miss one-mutation kills).
+    # shellcheck disable=SC2086
+    setsid "$fbuild/fuzz/fuzz_kernel" "$work/corpus" $seeddir -max_total_time="$left" -max_len=4096 \
+      -dict="$dict" -artifact_prefix="$work/artifacts/" "${fseed[@]}" >> "$work/fuzz.log" 2>&1 || true
+    attempt=$((attempt + 1))
+    crash=""
+    for c in "$work/artifacts"/crash-* "$work/artifacts"/timeout-* "$work/artifacts"/oom-*; do
+      [ -e "$c" ] && crash="$c"
+    done
+    [ -n "$crash" ] || break
+    if "$oracle" "$crash" > /dev/null 2>&1; then
+      kill_secs=$(elapsed "$t0" "$(stat -c '%.3Y' "$crash")")
+      "$fbuild/fuzz/fuzz_kernel" "$crash" > "$work/kill.txt" 2>&1 || true
+      kill_inv=$(invariant_of "$work/kill.txt")
+      cp "$crash" "$work/kill.bin"
+      return
+    fi
+    echo "  (a crash the clean build shares was ignored: $crash)" >> "$work/fuzz.log"
+  done
+}
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p reports
-report="$root/reports/mutants-$stamp.md"
-results=()
-survived=0
+report="$root/reports/mutants-$stamp$suffix.md"
+rows=()
+kill_times=()
+survivors=()
+failed=0
 
 for p in "${patches[@]}"; do
   name=$(basename "$p" .patch)
   echo "== mutant $name"
+  what=$(sed -n '1s/^# //p' "$p")
   if ! (cd "$src" && patch -p1 --dry-run --quiet < "$p" >/dev/null); then
     echo "  the patch does not apply to this tree"
-    results+=("$name"$'\t'"does not apply"$'\t'"-"$'\t'"-")
-    survived=1
-    continue
+    rows+=("$name | does not apply | | | | |"); failed=1; continue
   fi
   files=$(sed -nE 's|^\+\+\+ b/([^[:space:]]+).*|\1|p' "$p")
   (cd "$src" && patch -p1 --quiet < "$p")
   restore() { for f in $files; do cp "$root/$f" "$src/$f"; touch "$src/$f"; done; }
-  if ! (cd "$src" && cmake --build --preset fuzz -j2 --target fuzz_kernel > "$scratch/$name.build.log" 2>&1); then
-    echo "  the mutant does not build (see $scratch/$name.build.log)"
-    restore
-    results+=("$name"$'\t'"does not build"$'\t'"-"$'\t'"-")
-    survived=1
-    continue
+  ok=1
+  if [ "$want_fuzz" -gt 0 ] || [ "$check_only" -eq 1 ]; then
+    build_fuzz > "$scratch/$name.build.log" 2>&1 || ok=0
   fi
-  work="$scratch/runs/$name"
-  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts" "$work/seed-check"
-  t0=$(date +%s.%N)
-  killed_by="" found_at="" false_alarms=0 how="fuzzing"
-  # The seeds first, one by one: a seed that already kills the mutant is
-  # reported as such, not as a fuzzing find. --fuzz-only skips this.
-  if [ "$seed_check" -eq 1 ]; then
+  if [ "$ok" -eq 1 ] && { [ "$want_props" -eq 1 ] || [ "$check_only" -eq 1 ]; }; then
+    build_props >> "$scratch/$name.build.log" 2>&1 || ok=0
+  fi
+  if [ "$ok" -eq 0 ]; then
+    echo "  the mutant does not build (see $scratch/$name.build.log)"
+    restore; rows+=("$name | does not build | | | | |"); failed=1; continue
+  fi
+  if [ "$check_only" -eq 1 ]; then
+    echo "  applies and builds"; restore; rows+=("$name | builds | | | | $what |"); continue
+  fi
+  seed_col="" fuzz_col="" prop_col="" invs="" best=""
+  work="$scratch/runs$suffix/$name"
+  mkdir -p "$work"
+  note_kill() {  # $1 secs, $2 invariant
+    if [ -z "$best" ] || awk -v a="$1" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$1"; fi
+    case " $invs " in *" $2 "*) ;; *) invs="${invs:+$invs, }$2" ;; esac
+  }
+  if [ "$want_seeds" -eq 1 ]; then
+    t0=$(now) hit=""
     for s in "$seeds"/*; do
-      if ! "$build/fuzz/fuzz_kernel" -runs=0 -artifact_prefix="$work/seed-check/" "$s" > /dev/null 2>&1 &&
-        "$oracle" "$s" > /dev/null 2>&1; then
-        killed_by="$s" found_at=$(date +%s.%N) how="seed $(basename "$s")"
+      if ! "$fbuild/fuzz/fuzz_kernel" -runs=0 "$s" > "$work/seed.txt" 2>&1 && "$oracle" "$s" > /dev/null 2>&1; then
+        hit="$s"; break
+      fi
+    done
+    if [ -n "$hit" ]; then
+      secs=$(elapsed "$t0" "$(now)") inv=$(invariant_of "$work/seed.txt")
+      seed_col="killed ${secs}s ($(basename "$hit"))"; note_kill "$secs" "$inv"
+    else
+      fuzz_mode "$work/from-seeds" "$seeds"
+      if [ -n "$kill_secs" ]; then seed_col="killed ${kill_secs}s (fuzzing from seeds)"; note_kill "$kill_secs" "$kill_inv"
+      else seed_col="survived ${budget}s"; fi
+    fi
+    echo "  seeds: $seed_col"
+  fi
+  if [ "$want_empty" -eq 1 ]; then
+    fuzz_mode "$work/empty"
+    if [ -n "$kill_secs" ]; then fuzz_col="killed ${kill_secs}s"; note_kill "$kill_secs" "$kill_inv"
+    else fuzz_col="survived ${budget}s"; fi
+    echo "  fuzzing from an empty corpus: $fuzz_col"
+  fi
+  if [ "$want_props" -eq 1 ]; then
+    t0=$(now) prop_col=""
+    for b in "${prop_bins[@]}"; do
+      left=$(awk -v a="$t0" -v n="$(now)" -v b="$budget" 'BEGIN { printf "%d", b - (n - a) }')
+      [ "$left" -gt 0 ] || break
+      if ! (cd "$pbuild" && RC_PARAMS="$rc_params" timeout "$left" "./$b" --gtest_fail_fast > "$work/props.txt" 2>&1); then
+        secs=$(elapsed "$t0" "$(now)")
+        if grep -q '^\[  FAILED  \]' "$work/props.txt"; then
+          inv=$(invariant_of "$work/props.txt")
+          test=$(sed -nE 's/^\[  FAILED  \] ([A-Za-z0-9_.]+).*/\1/p' "$work/props.txt" | head -1)
+          prop_col="killed ${secs}s (${test})"; note_kill "$secs" "$inv"
+        elif grep -qE 'Assertion|Aborted|Segmentation' "$work/props.txt"; then
+          inv=$(invariant_of "$work/props.txt")
+          prop_col="killed ${secs}s ($(basename "$b") aborted)"; note_kill "$secs" "$inv"
+        fi
         break
       fi
     done
-  fi
-  if [ -n "$killed_by" ]; then
-    pid=""
-  else
-    # In-process fuzzing, one core, stopping at the first crash. (Fork mode
-    # would go on past crashes, but each of its jobs starts from a random
-    # sqrt(N) of the corpus, so the one input a mutation away from a kill is
-    # often not in play: the watermark mutant survived 2 of 4 fork-mode runs
-    # that in-process fuzzing killed within 10 s.) A crash the clean build
-    # shares is a false alarm: fuzzing resumes from the grown corpus with the
-    # next seed until the budget is spent.
-    attempt=0
-    while [ -z "$killed_by" ]; do
-      left=$(awk -v a="$t0" -v n="$(date +%s.%N)" -v b="$budget" 'BEGIN { l = b - (n - a); printf "%d", l }')
-      [ "$left" -gt 0 ] || break
-      fseed=()
-      if [ ${#seed[@]} -gt 0 ]; then fseed=(-seed=$((${seed[0]#-seed=} + attempt))); fi
-      rm -rf "$work/artifacts" && mkdir -p "$work/artifacts"
-      setsid "$build/fuzz/fuzz_kernel" "$work/corpus" "$seeds" -max_total_time="$left" -max_len=4096 \
-        -dict="$dict" -artifact_prefix="$work/artifacts/" "${fseed[@]}" >> "$work/fuzz.log" 2>&1 &
-      pid=$!
-      wait "$pid" 2>/dev/null || true
-      attempt=$((attempt + 1))
-      crash=""
-      for c in "$work/artifacts"/crash-* "$work/artifacts"/timeout-* "$work/artifacts"/oom-*; do
-        [ -e "$c" ] && crash="$c"
-      done
-      [ -n "$crash" ] || break  # the budget ran out without a crash
-      if "$oracle" "$crash" > /dev/null 2>&1; then
-        killed_by="$work/kill-$(basename "$crash")"
-        found_at=$(stat -c '%.3Y' "$crash")
-        cp "$crash" "$killed_by"
-      else
-        false_alarms=$((false_alarms + 1))
-      fi
-    done
+    [ -n "$prop_col" ] || prop_col="survived ${budget}s"
+    echo "  properties: $prop_col"
   fi
   restore
-  if [ -n "$killed_by" ]; then
-    secs=$(awk -v a="$t0" -v b="$found_at" 'BEGIN { d = b - a; if (d < 0) d = 0; printf "%.1f", d }')
-    replay=$("$build/fuzz/fuzz_kernel" "$killed_by" 2>&1 || true)  # exits 77: it crashes
-    printf '%s\n' "$replay" > "$scratch/$name.replay.txt"
-    inv=$(sed -nE 's/^VIOLATION ([A-Z0-9-]+) at (.*)/\1 at \2/p' <<<"$replay" | head -1)
-    [ -n "$inv" ] || inv=$(grep -m1 -E 'ERROR|SUMMARY' <<<"$replay" || echo "a crash")
-    cp "$killed_by" "$scratch/$name.crash"
-    echo "  killed after ${secs}s ($how) by $inv"
-    [ "$false_alarms" -eq 0 ] || echo "  ($false_alarms crash(es) the clean code shares were ignored)"
-    results+=("$name"$'\t'"killed ($how)"$'\t'"${secs}s"$'\t'"${inv//|/\\|}")
+  if [ -n "$best" ]; then
+    kill_times+=("$best")
   else
-    echo "  SURVIVED ${budget}s ($false_alarms crash(es) the clean code shares)"
-    results+=("$name"$'\t'"survived"$'\t'">${budget}s"$'\t'"-")
-    survived=1
+    survivors+=("$name"); failed=1
   fi
+  rows+=("$name | ${seed_col:--} | ${fuzz_col:--} | ${prop_col:--} | ${best:+${best}s} | ${invs:--} | $what")
 done
-# The mutants were undone file by file; rebuild so the scratch build is clean again next time.
-(cd "$src" && cmake --build --preset fuzz -j2 --target fuzz_kernel > /dev/null 2>&1) || true
+# Undo the last mutant in both builds so the scratch builds are clean next time.
+if [ "$want_fuzz" -gt 0 ]; then build_fuzz > /dev/null 2>&1 || true; fi
+if [ "$want_props" -eq 1 ]; then build_props > /dev/null 2>&1 || true; fi
 
+median="-"
+if [ ${#kill_times[@]} -gt 0 ]; then
+  median=$(printf '%s\n' "${kill_times[@]}" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+fi
 {
-  echo "# kmemfuzz mutants $stamp"
+  echo "# kmemfuzz mutants $stamp$suffix"
   echo
-  echo "fuzz_kernel in-process, one core, ${budget}s budget each, from the seeds; a kill is the first crash the clean build passes"
-  echo "the clean build passes. Commit \`$(git rev-parse --short HEAD)\`, $(nproc) cores."
+  echo "Modes: $modes, ${budget}s per mutant and mode, one core; subject asserts $([ "$ndebug" -eq 1 ] && echo "compiled out (NDEBUG)" || echo "on")."
+  echo "A fuzzing kill is the first crash input the clean build passes. Commit \`$(git rev-parse --short HEAD)\`,"
+  echo "$(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| mutant | result | time to kill | invariant (op) |"
-  echo "|---|---|---:|---|"
-  for r in "${results[@]}"; do echo "| ${r//$'\t'/ | } |"; done
+  echo "| mutant | seeds | fuzzing (empty corpus) | properties | time to kill | invariant | bug |"
+  echo "|---|---|---|---|---:|---|---|"
+  for r in "${rows[@]}"; do echo "| $r |"; done
+  echo
+  echo "Killed: ${#kill_times[@]} of ${#patches[@]}; median time to kill (fastest mode): ${median}s."
+  echo "Survivors: ${survivors[*]:-none}."
 } > "$report"
 echo
 sed -n '/^| mutant/,$p' "$report"
 echo
-echo "report: ${report#"$root"/}; crash inputs: $scratch/<mutant>.crash"
-exit "$survived"
+echo "report: ${report#"$root"/}; kill inputs: $scratch/runs$suffix/<mutant>/*/kill.bin"
+exit "$failed"

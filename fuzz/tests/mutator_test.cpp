@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <string>
@@ -64,7 +65,7 @@ std::vector<std::uint8_t> mutated(const std::vector<std::uint8_t>& in, unsigned 
 TEST(Mutator, every_kind_is_reachable_and_half_are_record_level) {
   const std::size_t n = records(seed_input());
   ASSERT_EQ(n, 8u);
-  std::array<int, 5> counts{};
+  std::array<int, 6> counts{};
   for (unsigned seed = 0; seed < 2000; ++seed) ++counts[static_cast<int>(pick_mutation(seed, n))];
   for (int c : counts) EXPECT_GT(c, 0);
   EXPECT_NEAR(counts[static_cast<int>(OpMutation::bytes)], 1000, 150);
@@ -79,10 +80,17 @@ TEST(Mutator, record_moves_change_the_record_count_as_named) {
     const std::vector<std::uint8_t> out = mutated(in, seed, 4096);
     const OpMutation kind = pick_mutation(seed, n);
     seen.insert(kind);
-    ASSERT_EQ(std::vector<std::uint8_t>(out.begin(), out.begin() + 3) ==
-                  std::vector<std::uint8_t>(in.begin(), in.begin() + 3),
-              kind != OpMutation::bytes)
-        << "only byte mutations touch the header (seed " << seed << ")";
+    const bool same_header = std::equal(in.begin(), in.begin() + 3, out.begin());
+    if (kind == OpMutation::bytes) {
+      EXPECT_FALSE(same_header) << "the stand-in byte mutator flips the first byte (seed " << seed << ")";
+    } else if (kind == OpMutation::machine) {
+      // Only the size bits of the header may change; the ops are the same bytes.
+      EXPECT_EQ(out[0] & 0xc0, in[0] & 0xc0) << seed;
+      EXPECT_TRUE(std::equal(in.begin() + 1, in.end(), out.begin() + 1)) << seed;
+      EXPECT_EQ(out.size(), in.size()) << seed;
+    } else {
+      EXPECT_TRUE(same_header) << "record moves keep the header (seed " << seed << ")";
+    }
     switch (kind) {
       case OpMutation::insert: EXPECT_EQ(records(out), n + 1) << seed; break;
       case OpMutation::erase: EXPECT_EQ(records(out), n - 1) << seed; break;
@@ -93,7 +101,22 @@ TEST(Mutator, record_moves_change_the_record_count_as_named) {
       default: break;
     }
   }
-  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen.size(), 6u);
+}
+
+TEST(Mutator, machine_moves_reach_highmem_and_multi_gib_machines) {
+  const std::vector<std::uint8_t> in = seed_input();
+  const std::size_t n = records(in);
+  std::set<std::uint64_t> mems;
+  for (unsigned seed = 0; seed < 4000; ++seed) {
+    if (pick_mutation(seed, n) != OpMutation::machine) continue;
+    const std::vector<std::uint8_t> out = mutated(in, seed, 4096);
+    mems.insert(decode_program(out, OPTIONS).machine.mem_bytes);
+  }
+  EXPECT_TRUE(mems.count(1 * MiB));
+  EXPECT_TRUE(mems.count(896 * MiB) || mems.count(897 * MiB));
+  EXPECT_TRUE(std::any_of(mems.begin(), mems.end(), [](std::uint64_t m) { return m >= 1536 * MiB; }));
+  EXPECT_GT(mems.size(), 30u);
 }
 
 TEST(Mutator, repeat_reaches_many_copies_of_one_record) {

@@ -8,7 +8,9 @@
 #include <array>
 #include <set>
 #include <string>
+#include <tuple>
 
+#include "check/kernel_checker.h"
 #include "ops/kmf_text.h"
 #include "ops/tests/ops_test_util.h"
 
@@ -44,22 +46,116 @@ TEST(BinaryCodec, empty_input_is_the_empty_program_on_a_16_mib_i386_machine) {
   EXPECT_EQ(encode_program(p), (std::vector<std::uint8_t>{0, 0, 0}));
 }
 
-TEST(BinaryCodec, the_header_reaches_every_small_machine) {
+TEST(BinaryCodec, the_header_reaches_small_machines_and_the_zone_boundaries_up_to_8_gib) {
   std::set<std::uint64_t> mems;
   std::set<std::pair<Profile, KmallocProfile>> profiles;
+  unsigned large = 0;
   for (unsigned cfg = 0; cfg < 256; ++cfg) {
     const std::array<std::uint8_t, 3> header{static_cast<std::uint8_t>(cfg), 0x34, 0x12};
     const Program p = decode_program(header);
     mems.insert(p.machine.mem_bytes);
     profiles.insert({p.machine.profile, p.machine.kmalloc});
+    large += p.machine.mem_bytes > 896 * MiB;
     EXPECT_EQ(p.machine.seed, 0x1234u);
     EXPECT_TRUE(p.machine.slab_debug);
     EXPECT_EQ(encode_program(p), std::vector<std::uint8_t>(header.begin(), header.end()));
   }
   EXPECT_EQ(mems.size(), 64u);
   EXPECT_EQ(*mems.begin(), 1 * MiB);
-  EXPECT_EQ(*mems.rbegin(), 64 * MiB);
+  EXPECT_EQ(*mems.rbegin(), 8 * GiB);
+  for (std::uint64_t mib = 1; mib <= 32; ++mib) EXPECT_TRUE(mems.count(mib * MiB)) << mib << " MiB";
+  // lowmem's end on i386 (ZONE_HIGHMEM above), 1.5 GiB, DMA32's end on x86_64.
+  for (std::uint64_t mib : {64, 895, 896, 897, 1536, 4096, 4097})
+    EXPECT_TRUE(mems.count(mib * MiB)) << mib << " MiB";
+  // 17 of the 64 sizes (each profile alike) lie above 896 MiB.
+  EXPECT_EQ(large, 4u * 17u);
   EXPECT_EQ(profiles.size(), 4u);
+}
+
+TEST(BinaryCodec, machine_sizes_outside_the_table_round_down_to_a_table_size) {
+  Program p = testing::binary_program();
+  for (auto [mib, want] : std::initializer_list<std::pair<std::uint64_t, std::uint64_t>>{
+           {33, 32}, {100, 96}, {1500, 1280}, {5000, 4097}, {64 * 1024, 8192}}) {
+    p.machine.mem_bytes = mib * MiB;
+    EXPECT_EQ(decode_program(encode_program(p)).machine.mem_bytes, want * MiB) << mib;
+  }
+}
+
+TEST(BinaryCodec, interior_frees_are_strictly_inside_the_object) {
+  // An offset equal to the size is one past the end: for a page-multiple
+  // large kmalloc that is the next (free) page, and the kernel rightly calls
+  // its free a double_free, not an invalid_free.
+  Rng rng(test_seed(0x1a7e));
+  std::size_t interior = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const Program p = decode_program(random_bytes(rng, 200));
+    std::vector<std::uint64_t> size(p.nr_slots(), 0);
+    for (const Op& op : p.ops) {
+      if (const auto* o = std::get_if<KmallocOp>(&op)) size[static_cast<std::size_t>(o->dst)] = o->size;
+      if (const auto* o = std::get_if<KreallocOp>(&op)) size[static_cast<std::size_t>(o->dst)] = o->size;
+      if (const auto* o = std::get_if<VmallocOp>(&op)) size[static_cast<std::size_t>(o->dst)] = o->size;
+      std::uint64_t off = 0;
+      Slot s = NO_SLOT;
+      if (const auto* o = std::get_if<KfreeOp>(&op)) std::tie(s, off) = std::pair{o->src, o->offset};
+      if (const auto* o = std::get_if<VfreeOp>(&op)) std::tie(s, off) = std::pair{o->src, o->offset};
+      if (off == 0 || s == NO_SLOT) continue;
+      ++interior;
+      const std::uint64_t n = size[static_cast<std::size_t>(s)];
+      ASSERT_GE(off, 1u);
+      ASSERT_LT(off, n) << print_kmf(p);
+    }
+  }
+  EXPECT_GT(interior, 100u);
+  // The encoder agrees: an offset equal to the size has no binary form.
+  Program p = testing::binary_program();
+  p.add(KmallocOp{NO_SLOT, 8192, GFP_KERNEL, false});
+  p.add(KfreeOp{0, 8192});
+  p.add(KfreeOp{0, 8191});
+  std::size_t dropped = 0;
+  const Program back = decode_program(encode_program(p, {}, &dropped));
+  EXPECT_EQ(dropped, 1u);
+  ASSERT_EQ(back.ops.size(), 2u);
+  EXPECT_EQ(back.ops[1], Op(KfreeOp{0, 8191}));
+  // One byte has no interior: the record is skipped.
+  Program one = testing::binary_program();
+  one.add(KmallocOp{NO_SLOT, 1, GFP_KERNEL, false});
+  one.add(KfreeOp{0, 1});
+  encode_program(one, {}, &dropped);
+  EXPECT_EQ(dropped, 1u);
+}
+
+TEST(BinaryCodec, anchored_scribbles_reach_the_slack_and_red_zone_after_the_size_class) {
+  // kmalloc(100) on 2.6.18 is a size-128 object: bytes 100..127 are its
+  // slack, the red zone starts at 128. Anchored scribbles cover 96..223.
+  Program p = testing::binary_program();
+  p.add(KmallocOp{NO_SLOT, 100, GFP_KERNEL, false});
+  // Twice the class (bit 22) covers 224..351: the red zone of a size-128
+  // object ends at 256, its stride.
+  for (std::uint64_t off : {96u, 127u, 128u, 130u, 223u, 255u, 351u})
+    p.add(MemOp{MemVerb::scribble, 0, off, 2, 0x41});
+  p.add(MemOp{MemVerb::scribble, 0, 352, 2, 0x41});  // past every form
+  std::size_t dropped = 0;
+  const Program back = decode_program(encode_program(p, {}, &dropped));
+  EXPECT_EQ(dropped, 1u);
+  ASSERT_EQ(back.ops.size(), 8u);
+  for (std::size_t i = 1; i < 8; ++i) EXPECT_EQ(back.ops[i], p.ops[i]);
+  // Random inputs reach past a kmalloc's size class far more often than the
+  // requested-size form alone would.
+  Rng rng(test_seed(0x5c7b));
+  std::size_t past_class = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const Program q = decode_program(random_bytes(rng, 200));
+    std::vector<std::uint64_t> cls(q.nr_slots(), 0);
+    for (const Op& op : q.ops) {
+      if (const auto* o = std::get_if<KmallocOp>(&op))
+        cls[static_cast<std::size_t>(o->dst)] = kmalloc_size_class(q.machine.kmalloc, o->size);
+      if (const auto* o = std::get_if<MemOp>(&op); o && o->verb == MemVerb::scribble) {
+        const std::uint64_t c = cls[static_cast<std::size_t>(o->src)];
+        past_class += c > 0 && o->offset >= c && o->offset < c + 64;
+      }
+    }
+  }
+  EXPECT_GT(past_class, 40u);  // about 100 expected
 }
 
 TEST(BinaryCodec, decoded_random_inputs_round_trip_through_both_codecs) {
@@ -296,7 +392,7 @@ TEST(BinaryCodec, a_script_encodes_best_effort_and_its_encoding_is_stable) {
   // check, 8 expects, kfree null, print: no binary form.
   EXPECT_EQ(dropped, 11u);
   const Program decoded = decode_program(enc);
-  EXPECT_EQ(decoded.machine.mem_bytes, 64 * MiB);  // clamped into 1–64 MiB
+  EXPECT_EQ(decoded.machine.mem_bytes, 160 * MiB);  // a table size
   EXPECT_EQ(decoded.machine.seed, 1u);
   EXPECT_EQ(decoded.ops.size(), parsed.program().ops.size() - dropped);
   EXPECT_EQ(encode_program(decoded), enc);

@@ -64,7 +64,10 @@ TEST(Executor, fuzz_inputs_give_the_same_result_on_reused_host_memory) {
     PhysMem::drain_pool();
     ASSERT_EQ(outcome(execute(p, traced)), reused) << "input " << i;
   }
-  EXPECT_EQ(machines, 80u);  // every fuzz machine is small enough to be pooled
+  // Three in four fuzz machines (1–64 MiB) are small enough to be pooled;
+  // the others (96 MiB … 8 GiB) map afresh.
+  EXPECT_GE(machines, 40u);
+  EXPECT_LT(machines, 80u);
 }
 
 TEST(Executor, random_valid_page_programs_report_nothing_in_either_profile) {
