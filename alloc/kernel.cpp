@@ -65,7 +65,7 @@ bool Kernel::should_fail_page_alloc(gfp_t gfp, unsigned order) {
 Pfn Kernel::alloc_frames(gfp_t gfp, unsigned order, PageOwner owner) {
   if (order > MAX_PAGE_ORDER) return Pfn::none();
   const bool fail = should_fail_page_alloc(gfp, order);
-  if (record_faults_) fault_calls_.push_back({false, gfp, order, 0, {}, fail});
+  if (record_faults_ || fault_observer_) fault_call({false, gfp, order, 0, {}, fail});
   if (fail && !has_bug(BugForTesting::ignore_injected_faults)) return Pfn::none();
   const Pfn pfn = buddy_.alloc(gfp, order, owner);
   if (pfn && (gfp & GFP_ZERO) && (owner == PageOwner::pagetable || !has_bug(BugForTesting::ignore_gfp_zero)))

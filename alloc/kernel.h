@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -131,6 +132,12 @@ class Kernel {
   void record_fault_calls(bool on) { record_faults_ = on; }
   const std::vector<FaultCall>& fault_calls() const { return fault_calls_; }
   void clear_fault_calls() { fault_calls_.clear(); }
+  /// Instead of recording: hands each such call to `observe` as it happens
+  /// (nothing is kept, so a 60 GiB vmalloc does not keep 15 million records;
+  /// the executor judges each call at once). Empty: back to recording.
+  void observe_fault_calls(std::function<void(const FaultCall&)> observe) {
+    fault_observer_ = std::move(observe);
+  }
   std::span<const Report> reports() const { return reports_.all(); }
   ReportLog& report_log() { return reports_; }
 
@@ -193,6 +200,13 @@ class Kernel {
   FaultAttr failslab_;
   bool record_faults_ = false;
   std::vector<FaultCall> fault_calls_;
+  std::function<void(const FaultCall&)> fault_observer_;
+  void fault_call(FaultCall&& call) {
+    if (fault_observer_)
+      fault_observer_(call);
+    else if (record_faults_)
+      fault_calls_.push_back(std::move(call));
+  }
   bool atomic_ = false;
   BugForTesting bug_ = BugForTesting::none;
   std::unique_ptr<SlabAllocator> slab_;

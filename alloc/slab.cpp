@@ -225,7 +225,7 @@ void SlabAllocator::release(KmemCache& c, std::uint32_t id) {
 
 VirtAddr SlabAllocator::alloc_from(KmemCache& c, gfp_t gfp) {
   const bool fail = k_.failslab_.probability != 0 && should_failslab(c, gfp);
-  if (k_.record_faults_) k_.fault_calls_.push_back({true, gfp, 0, c.object_size(), c.name_, fail});
+  if (k_.record_faults_ || k_.fault_observer_) k_.fault_call({true, gfp, 0, c.object_size(), c.name_, fail});
   if (fail && !k_.has_bug(Kernel::BugForTesting::ignore_injected_faults)) return VirtAddr{0};
   std::uint32_t id = c.heads_[list_index(SlabList::partial)];
   if (id == SLAB_NIL) id = c.heads_[list_index(SlabList::empty)];

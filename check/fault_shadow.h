@@ -6,7 +6,7 @@
 // the wrong call, passed. The shadow keeps its own copy of both attributes
 // (set from the program's `fail` ops, never read back from the subject),
 // replays every call that reached an injection point (Kernel::fault_calls)
-// and predicts each decision from KERNEL-FACTS' rules, written here
+// and predicts each decision from the kernel's documented rules, written here
 // independently of alloc/fault.cpp:
 //
 //   filters (a filtered call is not counted and never fails)

@@ -543,7 +543,7 @@ Check KernelChecker::slab_lists() const {
 }
 
 Check KernelChecker::zone_geometry() const {
-  // KERNEL-FACTS: DMA [0, 16 MiB); i386 NORMAL [16 MiB, 896 MiB), HIGHMEM
+  // The documented zone spans: DMA [0, 16 MiB); i386 NORMAL [16 MiB, 896 MiB), HIGHMEM
   // above (lowmem = the direct map = min(mem, 896 MiB)); x86_64 DMA32
   // [16 MiB, 4 GiB), NORMAL above. Zones a small machine lacks are absent.
   const std::uint64_t end = k_.mem().bytes() >> PAGE_SHIFT;

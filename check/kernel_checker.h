@@ -70,7 +70,7 @@ class KernelChecker {
   std::size_t kmalloc_class(std::size_t size) const;
 
  private:
-  /// B-ZONE: the zones span what KERNEL-FACTS says for the machine's size
+  /// B-ZONE: the zones span what the kernel documents for the machine's size
   /// and profile (DMA below 16 MiB, i386 lowmem up to 896 MiB, x86_64 DMA32
   /// up to 4 GiB); LAYOUT: lowmem is the direct map's size.
   Check zone_geometry() const;

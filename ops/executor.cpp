@@ -90,8 +90,15 @@ class Runner {
   Runner(const Program& p, const ExecOptions& o, Kernel& k)
       : prog_(p), opt_(o), k_(k), chk_(k), shadow_(k.config().seed) {
     ledger_.resize(p.nr_slots());
-    k_.record_fault_calls(true);
+    // Each call that reaches an injection point is judged as it happens;
+    // the first wrong decision of an op is its FAULT finding (judge_faults).
+    k_.observe_fault_calls([this](const FaultCall& call) {
+      if (opt_.level != CheckLevel::none && !fault_finding_) fault_finding_ = shadow_.judge({&call, 1});
+    });
   }
+  ~Runner() { k_.observe_fault_calls({}); }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   ExecResult run() {
     ExecResult result;
@@ -1282,9 +1289,8 @@ class Runner {
   /// FAULT: every call that reached an injection point during the op was
   /// decided as the shadow model predicts (check/fault_shadow.h).
   Check judge_faults() {
-    Check c;
-    if (opt_.level != CheckLevel::none) c = shadow_.judge(k_.fault_calls());
-    k_.clear_fault_calls();
+    Check c = std::move(fault_finding_);
+    fault_finding_.reset();
     return c;
   }
 
@@ -1481,7 +1487,8 @@ class Runner {
   const ExecOptions& opt_;
   Kernel& k_;
   KernelChecker chk_;
-  FaultShadow shadow_;  ///< predicts each injected fault (FAULT)
+  FaultShadow shadow_;   ///< predicts each injected fault (FAULT)
+  Check fault_finding_;  ///< the op's first wrong fault decision, until judge_faults
   Ledger ledger_;
   std::vector<std::string> lines_;
   std::vector<std::string> printed_;

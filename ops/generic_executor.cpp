@@ -5,19 +5,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define KMF_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KMF_ASAN 1
-#endif
-#endif
-#ifndef KMF_ASAN
-#define KMF_ASAN 0
-#endif
-#if KMF_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
+// ASan's poisoning interface, looked up at run time: weak references are
+// null unless an ASan runtime is in the process. So a kmemfuzz built without
+// ASan still poisons a user's arena when their fuzz target is built with it
+// (KMEMFUZZ_SANITIZE=address links the runtime), and costs nothing otherwise.
+extern "C" {
+void __asan_poison_memory_region(void const volatile* addr, std::size_t size) __attribute__((weak));
+void __asan_unpoison_memory_region(void const volatile* addr, std::size_t size) __attribute__((weak));
+}
 
 #include <algorithm>
 #include <bit>
@@ -61,25 +56,21 @@ class Mapping {
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
   ~Mapping() {
-#if KMF_ASAN
     // Shadow outlives munmap: a later mapping at these addresses must not inherit the poison.
-    if (poisoned_hi_) ASAN_UNPOISON_MEMORY_REGION(data_, poisoned_hi_ - addr_of(data_));
-#endif
+    if (poisoned_hi_ && __asan_unpoison_memory_region)
+      __asan_unpoison_memory_region(data_, poisoned_hi_ - addr_of(data_));
     ::munmap(data_, bytes_);
   }
   std::byte* data() const { return data_; }
 
-  /// Under ASan: makes [a, a + n) unreadable (no-ops otherwise).
-  void poison([[maybe_unused]] std::uint64_t a, [[maybe_unused]] std::uint64_t n) {
-#if KMF_ASAN
-    ASAN_POISON_MEMORY_REGION(ptr_of(a), n);
+  /// With an ASan runtime in the process: makes [a, a + n) unreadable (no-ops otherwise).
+  void poison(std::uint64_t a, std::uint64_t n) {
+    if (!__asan_poison_memory_region) return;
+    __asan_poison_memory_region(ptr_of(a), n);
     poisoned_hi_ = std::max(poisoned_hi_, a + n);
-#endif
   }
-  void unpoison([[maybe_unused]] std::uint64_t a, [[maybe_unused]] std::uint64_t n) {
-#if KMF_ASAN
-    ASAN_UNPOISON_MEMORY_REGION(ptr_of(a), n);
-#endif
+  void unpoison(std::uint64_t a, std::uint64_t n) {
+    if (__asan_unpoison_memory_region) __asan_unpoison_memory_region(ptr_of(a), n);
   }
 
   /// Zeroes [a, a + n): whole pages are dropped (they read back as zero).

@@ -14,6 +14,8 @@
 //   hang      free() spins forever (a HANG under -timeout)
 //   asan      free() writes one byte past a heap buffer (an ASan report; build with ASan)
 //   ubsan     free() shifts by 64 (a UBSan report; build with -fno-sanitize-recover=all)
+//   arena_oob free() reads the byte just past the arena's end (an ASan
+//             use-after-poison: the harness poisons what lies outside the arena)
 //   two       usable_size() is one byte short for odd requests (USABLE-SIZE, shallow)
 //             and free() merges only forward (NO-SPURIOUS-FAILURE, deeper)
 //   abort_merge  the abort above, and free() merges only forward
@@ -29,7 +31,7 @@
 
 namespace planted {
 
-enum class Bug { none, abort, segv, hang, asan, ubsan, two, abort_merge };
+enum class Bug { none, abort, segv, hang, asan, ubsan, arena_oob, two, abort_merge };
 
 class PlantedSubject : public kmf::ArenaSubject {
  public:
@@ -49,7 +51,10 @@ class PlantedSubject : public kmf::ArenaSubject {
   }
   kmf::FitModel fit_model() const override { return kmf::FitModel::first_fit(16, 16); }
 
-  bool init(void* base, std::size_t size, std::size_t) override { return heap_.init(base, size); }
+  bool init(void* base, std::size_t size, std::size_t) override {
+    end_ = static_cast<const char*>(base) + size;
+    return heap_.init(base, size);
+  }
   void* alloc(std::size_t size, std::size_t) override { return track(heap_.alloc(size), size); }
   void free(void* p) override {
     const auto it = live_.find(p);
@@ -114,6 +119,9 @@ class PlantedSubject : public kmf::ArenaSubject {
         side_[i] = 1;  // one past the end of a 16-byte heap buffer
         break;
       }
+      case Bug::arena_oob:
+        sink_ = static_cast<std::uint64_t>(*static_cast<const volatile char*>(end_));  // one past the arena
+        break;
       case Bug::ubsan: {
         volatile int shift = 64;
         volatile std::uint64_t one = 1;
@@ -127,6 +135,7 @@ class PlantedSubject : public kmf::ArenaSubject {
   Bug bug_;
   example::FirstFit heap_;
   std::unique_ptr<char[]> side_;
+  const char* end_ = nullptr;
   std::unordered_map<void*, Block> live_;
   std::uint64_t seq_ = 0;
   volatile std::uint64_t sink_ = 0;
