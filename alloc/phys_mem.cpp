@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <new>
@@ -160,7 +161,22 @@ PhysMem::~PhysMem() {
   pool().give_back({mem_, pages_});
 }
 
-void PhysMem::zero(PhysAddr pa, std::uint64_t len) { std::memset(writable(pa, len), 0, len); }
+void PhysMem::zero(PhysAddr pa, std::uint64_t len) {
+  if (!pooled_ || len == 0) {
+    std::memset(writable(pa, len), 0, len);
+    return;
+  }
+  // A pooled machine starts from zeroed RAM and every write marks its frame
+  // dirty, so a clean frame already reads as zero: clear only the dirty
+  // frames of the range (a clean one stays clean, so teardown skips it too).
+  const std::uint64_t end = pa.value + len;
+  for (std::uint64_t at = pa.value; at < end;) {
+    const std::uint64_t f = at >> PAGE_SHIFT;
+    const std::uint64_t next = std::min(end, (f + 1) << PAGE_SHIFT);
+    if (dirty_[f >> 6] >> (f & 63) & 1) std::memset(mem_ + at, 0, next - at);
+    at = next;
+  }
+}
 
 void PhysMem::fill(PhysAddr pa, std::uint64_t len, std::byte value) {
   std::memset(writable(pa, len), static_cast<int>(value), len);
