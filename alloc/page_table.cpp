@@ -47,7 +47,8 @@ PhysAddr PageTable::entry_location(Pfn table, unsigned idx) const {
 }
 
 std::uint64_t PageTable::read_entry(Pfn table, unsigned idx) const {
-  const std::byte* p = mem_.writable(entry_location(table, idx), entry_bytes_);
+  // A read: data(), not writable(), so walking does not mark table frames dirty.
+  const std::byte* p = mem_.data(entry_location(table, idx));
   if (entry_bytes_ == 4) {
     std::uint32_t v;
     std::memcpy(&v, p, sizeof v);

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """report.py — the table of medians and ratios from kmf_bench's JSON output.
 
-Usage: report.py BENCH.json
+Usage: report.py BENCH.json [FUZZ_RATIO.tsv]
+
+FUZZ_RATIO.tsv is what `ci/fuzz-ratio.sh --out` wrote (fuzz_kernel and the
+trivial libFuzzer target, same build, same session); without it the fuzzing
+ratio of issue #19 prints as not measured.
 
 Reads Google Benchmark's JSON (--benchmark_out_format=json, run with
 repetitions and --benchmark_report_aggregates_only=true), takes the median of
@@ -42,6 +46,23 @@ def load(path):
         if name not in med and len(runs) == 1:
             med[name] = runs[0]
     return data.get("context", {}), med, cv
+
+
+def load_fuzz(path):
+    """ci/fuzz-ratio.sh --out: `preset NAME`, `seconds N`, then `target runs exec/s peak_rss_mb` rows."""
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            cells = line.rstrip("\n").split("\t")
+            if cells[0] in ("preset", "seconds"):
+                rows[cells[0]] = [cells[1]]
+            elif len(cells) == 4:
+                rows[cells[0]] = [int(cells[1] or 0), int(cells[2] or 0), cells[3] or "?"]
+            else:
+                sys.exit(f"report.py: {path}: a line that is not a ci/fuzz-ratio.sh row: {line!r}")
+    if "fuzz_trivial" not in rows or "preset" not in rows or len(rows) != 4:
+        sys.exit(f"report.py: {path}: not a ci/fuzz-ratio.sh --out file")
+    return rows
 
 
 def fmt_ns(ns):
@@ -191,8 +212,41 @@ class Report:
         self.goal("incremental checking keeps ≥ 20 % of unchecked speed", "—" if r is None else f"{r:.1%}",
                   None if r is None else r >= 0.2)
 
+    def throughput(self, fuzz):
+        """Issue #19's two ratios: a checked op vs a buddy order-0 op (this run), fuzz_kernel vs the
+        trivial libFuzzer target (ci/fuzz-ratio.sh, its own run)."""
+        print("### Issue #19: checked programs vs the allocator and vs a trivial fuzz target\n")
+        print("| figure | this run | reference | ratio | goal |")
+        print("|---|---:|---:|---:|---|")
+        # The issue's reference: items/s of the buddy order-0 LIFO trace (an item is an alloc+free pair).
+        bb = self.med.get("page/order0_lifo/buddy")
+        buddy = bb.get("items_per_second") if bb else None
+        for level, want in (("incremental", 10), ("none", 3)):
+            b = self.med.get(f"checker/exec/{level}")
+            ops = b["ops_per_s"] if b else None
+            r = buddy / ops if buddy and ops else None
+            print(f"| checker/exec/{level} ops/s vs page/order0_lifo/buddy items/s (alloc+free pairs) | "
+                  f"{'—' if ops is None else f'{ops:,.0f}'} | {'—' if buddy is None else f'{buddy:,.0f}'} | "
+                  f"{'—' if r is None else f'{r:.0f}× slower'} | within {want}× |")
+            self.goal(f"checker/exec/{level} within {want}× of a buddy order-0 op (issue #19)",
+                      "—" if r is None else f"{r:.0f}×", None if r is None else r <= want)
+        if fuzz:
+            target = next(k for k in fuzz if k not in ("fuzz_trivial", "preset", "seconds"))
+            t, triv = fuzz[target], fuzz["fuzz_trivial"]
+            pct = 100 * t[1] / triv[1] if triv[1] else None
+            want = 4 if fuzz["preset"][0] == "fuzz-fast" else 1
+            print(f"| {target} exec/s vs fuzz_trivial exec/s ({fuzz['preset'][0]} build, "
+                  f"{fuzz['seconds'][0]} s each; peak RSS {t[2]} / {triv[2]} MB) | {t[1]:,} | {triv[1]:,} "
+                  f"| {'—' if pct is None else f'{pct:.3f} %'} | ≥ {want} % |")
+            self.goal(f"{target} ≥ {want} % of the trivial target's exec/s ({fuzz['preset'][0]}, issue #19)",
+                      "—" if pct is None else f"{pct:.3f} %", None if pct is None else pct >= want)
+        else:
+            print("| fuzz_kernel exec/s vs fuzz_trivial exec/s | not measured (no clang, or "
+                  "KMF_BENCH_FUZZ=0) | | | ≥ 1 % |")
+        print()
+
     def print_goals(self):
-        print("### Goals (issue #9)\n")
+        print("### Goals (issues #9 and #19)\n")
         print("| goal | this run | |")
         print("|---|---|---|")
         for text, value, verdict in self.goals:
@@ -201,9 +255,10 @@ class Report:
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: report.py BENCH.json")
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: report.py BENCH.json [FUZZ_RATIO.tsv]")
     ctx, med, cv = load(sys.argv[1])
+    fuzz = load_fuzz(sys.argv[2]) if len(sys.argv) == 3 else None
     print(f"Run {ctx.get('date', '?')} on {ctx.get('host_name', '?')}: {ctx.get('num_cpus', '?')} CPUs "
           f"at {ctx.get('mhz_per_cpu', '?')} MHz, load average {ctx.get('load_avg', '?')}; "
           f"medians of the repetitions, CV = coefficient of variation across them.\n")
@@ -213,6 +268,7 @@ def main():
     r.vmalloc()
     r.machine()
     r.checker()
+    r.throughput(fuzz)
     r.print_goals()
 
 

@@ -9,6 +9,11 @@
 #   KMF_BENCH_REPS=9 ci/bench.sh         more repetitions
 #   KMF_BENCH_OUT=path.json ci/bench.sh  where the JSON goes (default build/bench/bench.json)
 #   KMF_BENCH_MIN_TIME=0.5 ci/bench.sh   seconds per repetition (default 0.2)
+#   KMF_BENCH_FUZZ=0 ci/bench.sh         skip the libFuzzer ratio (issue #19; skipped
+#                                       anyway without clang): otherwise ci/fuzz-ratio.sh
+#                                       builds the `fuzz` preset's fuzz_kernel and
+#                                       fuzz_trivial and runs each KMF_BENCH_FUZZ_TIME
+#                                       seconds (default 30)
 #
 # The machine is shared: the script prints the load average before and after;
 # figures are CPU time of the measured region, medians over the repetitions.
@@ -40,5 +45,19 @@ build/bench/bench/kmf_bench \
   "$@" > "$console"
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Issue #19's second ratio: fuzz_kernel vs a trivial libFuzzer target, same
+# build (ASan + UBSan, as ci/fuzz.sh), one after the other in this session.
+fuzz_tsv=()
+if [ "${KMF_BENCH_FUZZ:-1}" != 0 ] && command -v clang++ >/dev/null; then
+  ratio_out="${out%.json}.fuzz-ratio.tsv"
+  if bash ci/fuzz-ratio.sh --time "${KMF_BENCH_FUZZ_TIME:-30}" --out "$ratio_out"; then
+    fuzz_tsv=("$ratio_out")
+  else
+    echo "ci/bench.sh: ci/fuzz-ratio.sh failed; the fuzzing ratio is left out" >&2
+  fi
+else
+  echo "(fuzzing ratio skipped: KMF_BENCH_FUZZ=0 or no clang++)"
+fi
 echo
-python3 bench/report.py "$out"
+python3 bench/report.py "$out" "${fuzz_tsv[@]}"

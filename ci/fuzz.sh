@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: a fuzz campaign on every target.
 #
-#   ci/fuzz.sh [--time SECONDS] [--jobs N] [--targets "fuzz_kernel fuzz_slab"] [--no-build]
+#   ci/fuzz.sh [--time SECONDS] [--jobs N] [--parallel fork|jobs] [--fast] [--targets "fuzz_kernel fuzz_slab"] [--no-build]
 #   ci/fuzz.sh --coverage [ci/coverage.sh's options]   source coverage of alloc/ from the corpus
 #   ci/fuzz.sh --nightly [ci/nightly.sh's options]     campaign + coverage + the mutant zoo
 #
@@ -10,6 +10,12 @@
 #   --jobs     libFuzzer fork mode with N jobs when N > 1 (crashes are then
 #              collected and fuzzing goes on); 1 = in-process, stops at the
 #              first crash (default 1)
+#   --parallel with --jobs N > 1: fork (libFuzzer -fork=N, the default) or
+#              jobs (-jobs=N -workers=N: N independent in-process fuzzers
+#              sharing the corpus directory; each stops at its first crash)
+#   --fast     the fuzz-fast preset (build/fuzz-fast: UBSan, no ASan) for
+#              throughput; the model's checks are the same, host-memory
+#              errors in the harness go unseen (README, "Which fuzz build")
 #   --targets  which targets (default: all five)
 #   --no-build use build/fuzz as it is
 #
@@ -32,20 +38,25 @@ esac
 
 time_budget=60
 jobs=1
+parallel=fork
+preset=fuzz
 targets="fuzz_buddy fuzz_slab fuzz_vmalloc fuzz_kernel fuzz_script"
 build_it=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --time) time_budget="${2:-}"; shift 2 || shift ;;
     --jobs) jobs="${2:-}"; shift 2 || shift ;;
+    --parallel) parallel="${2:-}"; shift 2 || shift ;;
+    --fast) preset=fuzz-fast; shift ;;
     --targets) targets="${2:-}"; shift 2 || shift ;;
     --no-build) build_it=0; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci/fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$time_budget" in ''|*[!0-9]*) echo "ci/fuzz.sh: --time takes whole seconds" >&2; exit 2 ;; esac
 case "$jobs" in ''|*[!0-9]*|0) echo "ci/fuzz.sh: --jobs takes a whole number >= 1" >&2; exit 2 ;; esac
+case "$parallel" in fork|jobs) ;; *) echo "ci/fuzz.sh: --parallel takes fork or jobs" >&2; exit 2 ;; esac
 for t in $targets; do
   case "$t" in
     fuzz_buddy|fuzz_slab|fuzz_vmalloc|fuzz_kernel|fuzz_script) ;;
@@ -53,12 +64,12 @@ for t in $targets; do
   esac
 done
 
-build="$root/build/fuzz"
+build="$root/build/$preset"
 if [ "$build_it" -eq 1 ]; then
   bash ci/deps.sh
-  echo "== building the fuzz preset (clang, libFuzzer, ASan+UBSan)"
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz -j2
+  echo "== building the $preset preset (clang, libFuzzer, $([ "$preset" = fuzz ] && echo ASan+UBSan || echo UBSan, no ASan))"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j2
 fi
 kmemfuzz="$build/tools/kmemfuzz"
 
@@ -96,7 +107,12 @@ for t in $targets; do
   echo "== $t: ${per_target}s, $jobs job(s); corpus corpus/work/$t ($(find "$corpus" -type f | wc -l) inputs) + seeds"
   mapfile -t opts < <(options_flags "$t")
   fork=()
-  [ "$jobs" -gt 1 ] && fork=(-fork="$jobs" -ignore_crashes=1)
+  if [ "$jobs" -gt 1 ] && [ "$parallel" = jobs ]; then
+    # -jobs: each worker logs to fuzz-<n>.log in the working directory.
+    fork=(-jobs="$jobs" -workers="$jobs")
+  elif [ "$jobs" -gt 1 ]; then
+    fork=(-fork="$jobs" -ignore_crashes=1)
+  fi
   if [ "$jobs" -gt 1 ]; then
     # Fork mode's initial merge drops an input that crashes without a word,
     # so a corpus input that crashes after a code change would go unreported:
@@ -108,8 +124,8 @@ for t in $targets; do
   last_print=-10
   set +e
   # Timestamp every line as it streams: the plot's x axis.
-  "$build/fuzz/$t" "$corpus" "$seeds" -max_total_time="$per_target" "${opts[@]}" "${fork[@]}" \
-      -artifact_prefix="$out/artifacts/" -print_final_stats=1 2>&1 |
+  (cd "$out" && "$build/fuzz/$t" "$corpus" "$seeds" -max_total_time="$per_target" "${opts[@]}" "${fork[@]}" \
+      -artifact_prefix="$out/artifacts/" -print_final_stats=1) 2>&1 |
     while IFS= read -r line; do
       now=$(( SECONDS - start ))
       printf '%d %s\n' "$now" "$line" >> "$log"
@@ -134,6 +150,18 @@ for t in $targets; do
   runs=$(sed -nE 's/^[0-9]+ stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
   eps=$(sed -nE 's/^[0-9]+ stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -1)
   [ -n "$runs" ] || runs=$(sed -nE 's/^[0-9]+ #([0-9]+).*/\1/p' <<<"$last")
+  if [ "$jobs" -gt 1 ] && [ "$parallel" = jobs ]; then
+    # -jobs: the workers' own logs; the campaign's figures are their sums.
+    cat "$out"/fuzz-*.log >> "$log" 2>/dev/null || true
+    runs=0
+    for w in "$out"/fuzz-*.log; do
+      [ -e "$w" ] || continue
+      r=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p; s/^#([0-9]+).*/\1/p' "$w" | tail -1)
+      runs=$(( runs + ${r:-0} ))
+    done
+    eps=""
+    last=$(grep -E '^#[0-9]+:?[[:space:]].*cov:' "$out"/fuzz-0.log 2>/dev/null | tail -1 | sed 's/^/0 /' || true)
+  fi
   # Fork mode prints the last job's rate; the campaign's is runs / time.
   if [ -z "$eps" ] && [ -n "$runs" ]; then eps=$(( runs / (SECONDS - start > 0 ? SECONDS - start : 1) )); fi
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
@@ -179,7 +207,7 @@ for t in $targets; do
       dest="corpus/regressions/fuzz_script/$hash"
       mkdir -p corpus/regressions/fuzz_script
       cp "$c" "$dest"
-      replays+=("build/fuzz/fuzz/fuzz_script $dest")
+      replays+=("build/$preset/fuzz/fuzz_script $dest")
       continue
     fi
     tmp="$out/$(basename "$c").kmf"
@@ -200,8 +228,8 @@ for t in $targets; do
     fi
     [ -e "$dest" ] || cp "$tmp" "$dest"
     case "$dest" in
-      *.kmf) replays+=("build/fuzz/tools/kmemfuzz replay $dest") ;;
-      *) replays+=("build/fuzz/fuzz/$t $dest") ;;
+      *.kmf) replays+=("build/$preset/tools/kmemfuzz replay $dest") ;;
+      *) replays+=("build/$preset/fuzz/$t $dest") ;;
     esac
   done
   [ "$ncrash" -gt 0 ] && crashed=1

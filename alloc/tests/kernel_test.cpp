@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstring>
 #include <stdexcept>
 
 #include "alloc/tests/test_util.h"
@@ -300,6 +301,20 @@ TEST(PhysMemPool, the_same_calls_give_the_same_contents_after_a_dirty_predecesso
     scribble_all_over(k);
   }
   EXPECT_EQ(contents(), fresh);  // a reused one
+}
+
+TEST(PhysMemPool, zero_clears_the_dirty_frames_of_a_range_and_leaves_the_rest_alone) {
+  PhysMem::drain_pool();
+  PhysMem m(4 * MiB);
+  ASSERT_TRUE(m.pooled());
+  // Frames 1 and 3 written, 2 and 4 clean; zero [1.5, 4.5) pages.
+  for (std::uint64_t f : {1, 3}) std::memset(m.writable(PhysAddr{f * PAGE_SIZE}, PAGE_SIZE), 0xab, PAGE_SIZE);
+  m.zero(PhysAddr{PAGE_SIZE + PAGE_SIZE / 2}, 3 * PAGE_SIZE);
+  auto at = [&](std::uint64_t off) { return std::to_integer<int>(*m.data(PhysAddr{off})); };
+  EXPECT_EQ(at(PAGE_SIZE), 0xab);                      // before the range: kept
+  EXPECT_EQ(at(PAGE_SIZE + PAGE_SIZE / 2 - 1), 0xab);  // the last byte before it
+  for (std::uint64_t off = PAGE_SIZE + PAGE_SIZE / 2; off < 5 * PAGE_SIZE; ++off)
+    ASSERT_EQ(at(off), 0) << off;
 }
 
 TEST(PhysMemPool, a_write_that_bypasses_writable_is_caught_by_the_pool_check) {
