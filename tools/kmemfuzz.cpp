@@ -38,8 +38,6 @@ using namespace kmf;
 
 namespace {
 
-constexpr std::uintmax_t MAX_FILE_BYTES = 16 * 1024 * 1024;  // scripts and inputs alike
-
 struct BadInput {
   std::string message;
 };
@@ -55,8 +53,8 @@ Program load(const std::string& name, const std::string& target = "fuzz_kernel",
   if (sources) sources->clear();
   if (name == "-") {
     const std::string bytes((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    if (bytes.size() > MAX_FILE_BYTES)
-      throw BadInput{"<stdin>: more than " + std::to_string(MAX_FILE_BYTES) +
+    if (bytes.size() > tools::MAX_PROGRAM_BYTES)
+      throw BadInput{"<stdin>: more than " + std::to_string(tools::MAX_PROGRAM_BYTES) +
                      " bytes; programs are at most 16 MiB"};
     if (bytes.empty()) throw BadInput{"<stdin>: empty input: a program needs at least one statement"};
     ParseResult r = parse_kmf(bytes, "<stdin>", sources);
@@ -64,20 +62,8 @@ Program load(const std::string& name, const std::string& target = "fuzz_kernel",
     return std::move(r).program();
   }
   const fs::path p(name);
-  std::error_code ec;
-  const auto status = fs::status(p, ec);
-  if (ec || !fs::exists(status)) throw BadInput{name + ": no such file"};
-  if (fs::is_directory(status)) throw BadInput{name + ": is a directory, not a program file"};
-  const auto size = fs::file_size(p, ec);
-  if (ec) throw BadInput{name + ": cannot read: " + ec.message()};
-  if (size == 0) throw BadInput{name + ": empty file: a program needs at least one statement or byte"};
-  if (size > MAX_FILE_BYTES)
-    throw BadInput{name + ": file is " + std::to_string(size) + " bytes; programs are at most " +
-                   std::to_string(MAX_FILE_BYTES) + " bytes (16 MiB)"};
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw BadInput{name + ": cannot open for reading"};
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw BadInput{name + ": read error"};
+  std::string bytes;
+  if (const auto why = tools::read_program_file(name, bytes)) throw BadInput{*why};
   if (const auto refused = tools::refuse_for_kernel(name, bytes)) throw BadInput{*refused};
   if (is_script(p)) {
     ParseResult r = parse_kmf(bytes, name, sources);

@@ -198,20 +198,8 @@ const Subject& find_subject(const std::string& name) {
 // ---- input forms ------------------------------------------------------------------------------
 
 std::string read_file(const std::string& name) {
-  constexpr std::uintmax_t MAX_FILE_BYTES = 16 * 1024 * 1024;
-  std::error_code ec;
-  const auto status = fs::status(name, ec);
-  if (ec || !fs::exists(status)) throw Error{name + ": no such file"};
-  if (fs::is_directory(status)) throw Error{name + ": is a directory, not a program file"};
-  const auto size = fs::file_size(name, ec);
-  if (ec) throw Error{name + ": cannot read: " + ec.message()};
-  if (size == 0) throw Error{name + ": empty file: a program needs at least one statement or byte"};
-  if (size > MAX_FILE_BYTES)
-    throw Error{name + ": file is " + std::to_string(size) + " bytes; programs are at most 16 MiB"};
-  std::ifstream in(name, std::ios::binary);
-  if (!in) throw Error{name + ": cannot open for reading"};
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw Error{name + ": read error"};
+  std::string bytes;
+  if (const auto why = read_program_file(name, bytes)) throw Error{*why};
   return bytes;
 }
 
@@ -420,6 +408,24 @@ int convert_file(const std::string& subject, const std::string& in, const std::s
       write_file(out, data);
     return 0;
   });
+}
+
+std::optional<std::string> read_program_file(const std::string& name, std::string& bytes) {
+  std::error_code ec;
+  const auto status = fs::status(name, ec);
+  if (ec || !fs::exists(status)) return name + ": no such file";
+  if (fs::is_directory(status)) return name + ": is a directory, not a program file";
+  const auto size = fs::file_size(name, ec);
+  if (ec) return name + ": cannot read: " + ec.message();
+  if (size == 0) return name + ": empty file: a program needs at least one statement or byte";
+  if (size > MAX_PROGRAM_BYTES)
+    return name + ": file is " + std::to_string(size) + " bytes; programs are at most " +
+           std::to_string(MAX_PROGRAM_BYTES) + " bytes (16 MiB)";
+  std::ifstream in(name, std::ios::binary);
+  if (!in) return name + ": cannot open for reading";
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return name + ": read error";
+  return std::nullopt;
 }
 
 }  // namespace kmf::tools

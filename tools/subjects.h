@@ -47,6 +47,14 @@ std::vector<std::string> subject_names();
 /// One line per subject for --help.
 std::string subject_help();
 
+/// Program files and standard input are read up to this size (inclusive).
+inline constexpr std::uintmax_t MAX_PROGRAM_BYTES = 16 * 1024 * 1024;
+
+/// Reads a program file (the kernel's and every subject's): nothing and
+/// `bytes` filled, or why it cannot be a program (missing, a directory,
+/// empty, over MAX_PROGRAM_BYTES, unreadable), prefixed with `name`.
+std::optional<std::string> read_program_file(const std::string& name, std::string& bytes);
+
 /// For the kernel's own path: the message refusing `file` (a .kmfa file, or
 /// bytes that read as a generic text program), or nothing when the kernel takes it.
 std::optional<std::string> refuse_for_kernel(const std::string& file, std::string_view bytes);
