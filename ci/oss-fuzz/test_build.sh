@@ -20,7 +20,10 @@ for tool in zip unzip; do
 done
 
 export CC=clang CXX=clang++
-flags="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
+# -Werror here (not in build.sh, which must build with a newer compiler too):
+# the clang build is the only one that sees clang-only warnings such as
+# -Wdangling-gsl, and ci/fuzz.sh builds with clang and warnings as errors.
+flags="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link -Werror"
 export CFLAGS="$flags" CXXFLAGS="$flags"
 export LIB_FUZZING_ENGINE="-fsanitize=fuzzer"
 export WORK="${1:-$(mktemp -d)}"
