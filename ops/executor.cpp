@@ -914,7 +914,19 @@ class Runner {
       if (may_be_valid)
         if (auto c = verify_stamps(src)) return c;
       call();
-      if (new_reports() == 0 && may_be_valid) return released(src);
+      if (new_reports() == 0 && may_be_valid) {
+        if (e.corrupted)
+          return fail(
+              Inv::DEBUG_DETECT, {e.va.value},
+              name(src) + " was written past its end, and slab_debug did not notice when it was freed");
+        return released(src);
+      }
+      // The object's own cache checks its red zone first and keeps the
+      // object, as on any free of a scribbled object (found by fuzz_kernel:
+      // a kfree of a kmem_cache object written past its end).
+      if (e.corrupted)
+        return misuse(before, {ReportKind::wrong_cache, ReportKind::invalid_free, ReportKind::redzone},
+                      "a free to the wrong cache of an object written past its end");
       return misuse(before, {ReportKind::wrong_cache, ReportKind::invalid_free}, "a free to the wrong cache");
     }
     if (auto c = verify_stamps(src)) return c;

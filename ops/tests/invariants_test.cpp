@@ -175,6 +175,19 @@ TEST(Invariants, debug_detect_fires_when_a_red_zone_write_goes_unnoticed) {
   expect_violation(execute(p, with_bug(Kernel::BugForTesting::skip_redzone_check)), Inv::DEBUG_DETECT);
 }
 
+TEST(Invariants, debug_detect_fires_when_kfree_of_a_scribbled_cache_object_goes_unnoticed) {
+  // kfree of a kmem_cache object is legal (modern); its cache must still see
+  // the red zone written past the object, and keep the object.
+  const char* head = "machine mem=16M profile=x86_64 kmalloc=modern slab_debug=on\n";
+  const std::string text = std::string(head) +
+                           "c = kmem_cache_create name=c size=40 align=8 flags=SLAB_RED_ZONE\n"
+                           "o = kmem_cache_alloc c\nscribble o 40 4 0x32\nkfree o\n";
+  const Program p = script(text.c_str());
+  const ExecResult clean = execute(p);
+  EXPECT_TRUE(clean.ok()) << format_violation(*clean.violation);
+  expect_violation(execute(p, with_bug(Kernel::BugForTesting::skip_redzone_check)), Inv::DEBUG_DETECT);
+}
+
 TEST(Invariants, fault_fires_when_an_injected_failure_still_returns_memory) {
   const Program p = script(
       "fail page_alloc probability=100 times=-1 min_order=0 ignore_gfp_wait=no\n"
