@@ -246,6 +246,16 @@ class SegFit {
     return false;
   }
 
+  /// Whether resize(new_size) would shrink the arena (the same rule, nothing changed).
+  bool can_shrink(std::size_t new_size) const {
+    const std::size_t old_size = arena_size();
+    if (!base_ || new_size % GRANULE || new_size < 2 * HEADER + MIN_BLOCK || new_size >= old_size)
+      return false;
+    const std::size_t cut = old_size - new_size;
+    const Block* last = prev(sentinel_);
+    return last->is_free() &&
+           (last->size() >= cut + MIN_BLOCK || (last->size() + HEADER == cut && last != first()));
+  }
   std::size_t usable_size(const void* p) const { return block_of(p)->size(); }
   bool is_empty() const {
     if (!base_) return true;
@@ -485,6 +495,7 @@ class SegFitSubject : public kmf::ArenaSubject {
   void* realloc(void* p, std::size_t size) override { return heap_.realloc(p, size); }
   void* calloc(std::size_t n, std::size_t size) override { return heap_.calloc(n, size); }
   bool resize(std::size_t new_size) override { return heap_.resize(new_size); }
+  bool can_shrink(std::size_t new_size) const override { return heap_.can_shrink(new_size); }
   std::size_t usable_size(const void* p) const override { return heap_.usable_size(p); }
   bool is_empty() const override { return heap_.is_empty(); }
   void walk(const BlockVisitor& visit) const override { heap_.walk(visit); }
@@ -572,6 +583,9 @@ class SegFitHeapsSubject : public SegFitSubject {
   }
   bool resize_in(unsigned h, std::size_t new_size) override {
     return valid(h) && heaps_[h - 1].resize(new_size);
+  }
+  bool can_shrink_in(unsigned h, std::size_t new_size) const override {
+    return valid(h) && heaps_[h - 1].can_shrink(new_size);
   }
   bool is_empty_in(unsigned h) const override {
     if (bug_ == HeapBug::empty_default) return SegFitSubject::is_empty();  // BUG: the default heap

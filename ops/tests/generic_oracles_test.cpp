@@ -133,7 +133,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Planted{SegFit::Bug::stats_div0, true, Inv::STATS, "stats_div0"},
                       Planted{SegFit::Bug::init_keeps_heap, true, Inv::EMPTY, "init_keeps_heap"},
                       Planted{SegFit::Bug::pool_wrong_class, true, Inv::SELF_CHECK, "pool_wrong_class"},
-                      Planted{SegFit::Bug::pool_wrong_class, false, Inv::IN_BOUNDS, "pool_wrong_class_unchecked"},
+                      Planted{SegFit::Bug::pool_wrong_class, false, Inv::IN_BOUNDS,
+                              "pool_wrong_class_unchecked"},
                       Planted{SegFit::Bug::no_backward_merge, false, Inv::NO_SPURIOUS_FAILURE,
                               "no_backward_merge (self-check off)"}),
     [](const auto& info) {
@@ -567,11 +568,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "stats_in(1) right after init", /*heap0_misses=*/false}),
     [](const auto& info) { return std::to_string(info.index); });
 
-/// Tampered per-heap answers the SegFit heaps never give.
+/// Tampered per-heap answers the SegFit heaps never give (CAP_CAN_SHRINK
+/// declared, which the example leaves out).
 class TamperedHeaps : public SegFitHeapsSubject {
  public:
-  enum class Bug { usable_short, refuses_grow };
-  explicit TamperedHeaps(Bug bug) : bug_(bug) {}
+  enum class Bug { none, usable_short, refuses_grow, can_shrink_lies, metadata_over_blocks };
+  explicit TamperedHeaps(Bug bug, HeapBug heap_bug = HeapBug::none)
+      : SegFitHeapsSubject(heap_bug), bug_(bug) {}
+  Caps capabilities() const override { return SegFitHeapsSubject::capabilities() | CAP_CAN_SHRINK; }
+  bool init_heap(unsigned h, void* base, std::size_t size, std::size_t align) override {
+    if (h == 1) heap1_ = static_cast<const std::byte*>(base);
+    return SegFitHeapsSubject::init_heap(h, base, size, align);
+  }
   std::size_t usable_size_in(unsigned h, const void* p) const override {
     const std::size_t n = SegFitHeapsSubject::usable_size_in(h, p);
     return bug_ == Bug::usable_short && n ? n - 1 : n;
@@ -579,20 +587,53 @@ class TamperedHeaps : public SegFitHeapsSubject {
   bool resize_in(unsigned h, std::size_t n) override {
     return bug_ == Bug::refuses_grow ? false : SegFitHeapsSubject::resize_in(h, n);
   }
+  bool can_shrink_in(unsigned h, std::size_t n) const override {
+    return bug_ == Bug::can_shrink_lies || SegFitHeapsSubject::can_shrink_in(h, n);
+  }
+  void metadata_in(unsigned h, const BlockVisitor& visit) const override {
+    SegFitHeapsSubject::metadata_in(h, visit);
+    if (bug_ == Bug::metadata_over_blocks && h == 1)
+      visit(heap1_ + 16, 32);  // where heap 1's first block lies
+  }
 
  private:
   Bug bug_;
+  const std::byte* heap1_ = nullptr;
 };
 
-TEST(Heaps, usable_size_and_resize_are_held_per_heap) {
-  Violation v = expect_fires([] { return TamperedHeaps(TamperedHeaps::Bug::usable_short); },
+TEST(Heaps, usable_size_resize_can_shrink_and_metadata_are_held_per_heap) {
+  using B = TamperedHeaps::Bug;
+  Violation v = expect_fires([] { return TamperedHeaps(B::usable_short); },
                              "b0 = alloc 64\nb1 = alloc 64 heap=2\n", Inv::USABLE_SIZE);
   EXPECT_NE(v.explanation.find("usable_size_in(2, "), std::string::npos) << v.explanation;
   const char* grow = "arena_init size=1K align=16\nb0 = alloc 64 heap=1\nresize 2K heap=1\n";
-  v = expect_fires([] { return TamperedHeaps(TamperedHeaps::Bug::refuses_grow); }, grow, Inv::RESIZE);
+  v = expect_fires([] { return TamperedHeaps(B::refuses_grow); }, grow, Inv::RESIZE);
   EXPECT_NE(v.explanation.find("the grow resize_in(1, 2048) was refused"), std::string::npos)
       << v.explanation;
-  expect_clean([] { return SegFitHeapsSubject(); }, grow);
+  expect_clean([] { return TamperedHeaps(B::none); }, grow);
+  const char* shrink =
+      "arena_init size=4K align=16\nb0 = alloc 3K heap=1\nresize 1K heap=1\nfree b0\nresize 1K heap=1\n";
+  v = expect_fires([] { return TamperedHeaps(B::can_shrink_lies); }, shrink, Inv::EMPTY);
+  EXPECT_NE(v.explanation.find("can_shrink_in(1, 1024) said yes but resize_in(1, 1024) refused"),
+            std::string::npos)
+      << v.explanation;
+  expect_clean([] { return TamperedHeaps(B::none); },
+               shrink);  // refused while b0 lives, done once it is freed
+  v = expect_fires([] { return TamperedHeaps(B::metadata_over_blocks); },
+                   "b0 = alloc 64\nb1 = alloc 64 heap=1\n", Inv::IN_BOUNDS);
+  EXPECT_NE(v.explanation.find("overlaps the allocator's heap 1 metadata"), std::string::npos)
+      << v.explanation;
+  expect_clean([] { return TamperedHeaps(B::none); }, "b0 = alloc 64\nb1 = alloc 64 heap=1\n");
+}
+
+TEST(Heaps, contracts_size_limit_is_the_heaps_own) {
+  // heap 0 grown to 8K; a 6K request to the 4K heap 1 must return null, and
+  // the plant whose alloc_in uses the default heap serves it
+  const char* prog = "arena_init size=4K align=16\nresize 8K\nb0 = alloc 6K heap=1\n";
+  const Violation v =
+      expect_fires([] { return SegFitHeapsSubject(HeapBug::alloc_default); }, prog, Inv::CONTRACT);
+  EXPECT_NE(v.explanation.find("larger than heap 1's 4096-byte arena"), std::string::npos) << v.explanation;
+  expect_clean([] { return SegFitHeapsSubject(); }, prog);
 }
 
 TEST(Heaps, a_default_campaign_finds_each_wrong_heap_and_holds_on_the_fixed_one) {
