@@ -643,7 +643,8 @@ TEST(Heaps, a_default_campaign_finds_each_wrong_heap_and_holds_on_the_fixed_one)
                                 {HeapBug::walk_default, "WALK"},
                                 {HeapBug::stats_default, "STATS"},
                                 {HeapBug::empty_default, "EMPTY"}}) {
-    const Found found = campaign([bug] { return SegFitHeapsSubject(bug); }, 3000);
+    const HeapBug planted = bug;  // (clang 14 cannot capture a structured binding)
+    const Found found = campaign([planted] { return SegFitHeapsSubject(planted); }, 3000);
     ASSERT_TRUE(found.violation) << static_cast<int>(bug);
     // a neighbouring id may come first (e.g. CONTRACT: heap 1's request served from the default heap)
     std::printf("segfit heaps bug %d: %s found by input %llu in %.3f s (expected %s)\n",
