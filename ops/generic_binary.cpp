@@ -47,7 +47,8 @@ bool arena_kind(const GenericTarget& t) { return t.kind == SubjectKind::arena; }
 /// u64 instead of u32.
 bool wide(const ArenaGeometry& g) { return g.max_size > 0xffffffffu; }
 
-/// CAP_HEAPS targets: an alloc record ends with a heap byte (mod this).
+/// CAP_HEAPS targets: alloc, calloc, realloc(nullptr), resize, walk and
+/// stats records end with a heap byte (mod this).
 unsigned heap_count(const GenericTarget& t) {
   return arena_kind(t) && (t.caps & CAP_HEAPS) ? std::min(t.extra_heaps, 255u) + 1 : 1;
 }
@@ -195,7 +196,8 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     return v.empty() ? NO_SLOT : v[b % v.size()];
   };
   while (!in.done() && p.ops.size() < MAX_GENERIC_OPS) {
-    switch (table[in.u8() % table.size()]) {
+    const Rec record = table[in.u8() % table.size()];
+    switch (record) {
       case Rec::alloc: {
         const std::uint64_t sz = size();
         GenericOp op{GenericVerb::alloc, NO_SLOT, NO_SLOT, sz, align(), 0, false, 0};
@@ -213,13 +215,17 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
         const Slot s = from_null ? NO_SLOT : pick(slots.live_list(), b);
         const std::uint64_t sz = size();
         const std::uint64_t al = realloc_align ? align() : 0;
-        if (s != NO_SLOT || from_null) emit({GenericVerb::realloc, NO_SLOT, s, sz, al, 0, false, 0});
+        GenericOp op{GenericVerb::realloc, NO_SLOT, s, sz, al, 0, false, 0};
+        if (from_null && heaps > 1) op.heap = static_cast<std::uint8_t>(in.u8() % heaps);
+        if (s != NO_SLOT || from_null) emit(op);
         break;
       }
       case Rec::calloc: {
         const std::uint64_t sz = size();
         const std::uint64_t n = count(sz);
-        emit({GenericVerb::calloc, NO_SLOT, NO_SLOT, sz, 0, 0, false, n});
+        GenericOp op{GenericVerb::calloc, NO_SLOT, NO_SLOT, sz, 0, 0, false, n};
+        if (heaps > 1) op.heap = static_cast<std::uint8_t>(in.u8() % heaps);
+        emit(op);
         break;
       }
       case Rec::resize: {
@@ -232,11 +238,26 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
           to = init + (max - std::min(max, init)) * (r % 64 + 1) / 64;
         else
           to = wide(t.geometry) ? in.u64() : in.u32();
-        emit({GenericVerb::resize, NO_SLOT, NO_SLOT, normalize_arena_size(to, t.geometry), 0, 0, false, 0});
+        GenericOp op{
+            GenericVerb::resize, NO_SLOT, NO_SLOT, normalize_arena_size(to, t.geometry), 0, 0, false, 0};
+        if (heaps > 1) op.heap = static_cast<std::uint8_t>(in.u8() % heaps);
+        emit(op);
         break;
       }
-      case Rec::walk: emit({GenericVerb::walk, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
-      case Rec::stats: emit({GenericVerb::stats, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
+      case Rec::walk:
+      case Rec::stats: {
+        GenericOp op{record == Rec::walk ? GenericVerb::walk : GenericVerb::stats,
+                     NO_SLOT,
+                     NO_SLOT,
+                     0,
+                     0,
+                     0,
+                     false,
+                     0};
+        if (heaps > 1) op.heap = static_cast<std::uint8_t>(in.u8() % heaps);
+        emit(op);
+        break;
+      }
       case Rec::init: emit({GenericVerb::init, NO_SLOT, NO_SLOT, 0, 0, 0, false, 0}); break;
       case Rec::add_pool: {
         const std::uint8_t r = in.u8();
@@ -335,6 +356,10 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
     const auto it = std::find(v.begin(), v.end(), s);
     return it == v.end() || it - v.begin() > max_index ? -1 : static_cast<int>(it - v.begin());
   };
+  const unsigned heaps = heap_count(t);
+  auto heap = [&](const GenericOp& op) {
+    if (heaps > 1) w.u8(std::min<unsigned>(op.heap, heaps - 1));
+  };
   for (const GenericOp& op : p.ops) {
     if (emitted >= MAX_GENERIC_OPS) {
       ++dropped;
@@ -383,13 +408,14 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       case GenericVerb::alloc:
         size(op.size);
         align(op.align);
-        if (heap_count(t) > 1) w.u8(std::min<unsigned>(op.heap, heap_count(t) - 1));
+        heap(op);
         break;
       case GenericVerb::free: w.u8(static_cast<std::uint64_t>(idx)); break;
       case GenericVerb::realloc:
         w.u8(static_cast<std::uint64_t>(idx));
         size(op.size);
         if (realloc_align) align(op.align);
+        if (op.src == NO_SLOT) heap(op);
         break;
       case GenericVerb::calloc:
         size(op.size);
@@ -399,6 +425,7 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
           w.u8(ESCAPE);
           w.u64(op.count);
         }
+        heap(op);
         break;
       case GenericVerb::resize:
         w.u8(ESCAPE);
@@ -406,9 +433,10 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
           w.u64(op.size);
         else
           w.u32(std::min<std::uint64_t>(op.size, 0xffffffffu));
+        heap(op);
         break;
       case GenericVerb::walk:
-      case GenericVerb::stats:
+      case GenericVerb::stats: heap(op); break;
       case GenericVerb::init: break;
       case GenericVerb::add_pool:
         w.u8(ESCAPE);

@@ -15,13 +15,13 @@
 //           align 0xff → u8 log2 follows; else min_align · 2^(a mod (log2(max/min) + 1))
 //   ops     [opcode][fields…] until the input ends or MAX_GENERIC_OPS ops exist;
 //           the verb is a weighted table indexed by opcode mod its weight:
-//             alloc 8  [size][align][heap: CAP_HEAPS only, mod the heaps]
+//             alloc 8  [size][align][heap]
 //             free 5   [slot(live)]
-//             realloc 2 (CAP_REALLOC) [slot(live)][size][align: CAP_REALLOC_ALIGN only]
-//             resize 2 (CAP_RESIZE)   [to]   walk 1 (CAP_WALK)
-//             reserve 1 (CAP_RESERVE) [offset][size]
-//             double free 1 (CAP_STALE_FREE, object and arena) [slot(freed)]
-//             calloc 2 (CAP_CALLOC)   [size][count]    stats 1 (CAP_STATS)
+//             realloc 2 (CAP_REALLOC) [slot(live)][size][align: CAP_REALLOC_ALIGN only][heap:
+//             realloc(nullptr)] resize 2 (CAP_RESIZE)   [to][heap]   walk 1 (CAP_WALK) [heap] reserve 1
+//             (CAP_RESERVE) [offset][size] double free 1 (CAP_STALE_FREE, object and arena) [slot(freed)]
+//             calloc 2 (CAP_CALLOC)   [size][count][heap]    stats 1 (CAP_STATS) [heap]
+//           [heap] is a byte mod the heaps (CAP_HEAPS targets only; absent otherwise)
 //             init 1 (CAP_CONTRACT, second_init tested)   add_pool 1 (CAP_POOLS) [to]
 //   size    m < 0x90: 2^k + d − 1, k = (m / 3) mod 17, d = m mod 3 (at least 1)
 //           m < 0xc0: 1 + ((m − 0x90) << 8 | next u8)   (1 … 12288)

@@ -359,41 +359,75 @@ class ArenaRun : public Run {
       : Run(p, o, s.name()), s_(s), caps_(s.capabilities()), geo_(s.geometry()) {}
 
  private:
-  std::uint64_t end() const { return base_ + size_; }
-  AddrRange arena() const { return {base_, base_ + size_}; }
+  // ---- heaps: 0 is the arena (init, alloc, free, …), 1..n CAP_HEAPS's (init_heap, alloc_in, …) ----
+  struct Space {
+    std::optional<Mapping> memory;
+    std::uint64_t base = 0, size = 0;
+    std::uint64_t end() const { return base + size; }
+    AddrRange range() const { return {base, base + size}; }
+  };
+  unsigned nr_heaps() const { return static_cast<unsigned>(spaces_.size()); }
+  Space& space(unsigned h) { return spaces_[h]; }
+  const Space& space(unsigned h) const { return spaces_[h]; }
+  std::uint64_t end() const { return space(0).end(); }
+  AddrRange arena() const { return space(0).range(); }
+  /// The space of heap h.
+  AddrRange heap_range(unsigned h) const { return space(h).range(); }
+  /// "" for heap 0, " in heap h" else: appended to messages.
+  static std::string in_text(unsigned h) { return h ? " in heap " + std::to_string(h) : std::string(); }
+  /// "the arena" / "heap h's arena".
+  static std::string arena_text(unsigned h) {
+    return h ? "heap " + std::to_string(h) + "'s arena" : std::string("the arena");
+  }
 
-  std::vector<AddrRange> metadata() const {
+  // The subject's calls, heap by heap (the *_in twins for h > 0).
+  void* call_alloc(unsigned h, std::uint64_t size, std::uint64_t align) {
+    return h ? s_.alloc_in(h, size, align) : s_.alloc(size, align);
+  }
+  void call_free(unsigned h, void* p) { h ? s_.free_in(h, p) : s_.free(p); }
+  void* call_realloc(unsigned h, void* p, std::uint64_t size, std::uint64_t align) {
+    if (align) return h ? s_.realloc_aligned_in(h, p, size, align) : s_.realloc_aligned(p, size, align);
+    return h ? s_.realloc_in(h, p, size) : s_.realloc(p, size);
+  }
+  void* call_calloc(unsigned h, std::uint64_t n, std::uint64_t size) {
+    return h ? s_.calloc_in(h, n, size) : s_.calloc(n, size);
+  }
+  std::uint64_t call_usable(unsigned h, std::uint64_t a) const {
+    return h ? s_.usable_size_in(h, ptr_of(a)) : s_.usable_size(ptr_of(a));
+  }
+  bool call_is_empty(unsigned h) const { return h ? s_.is_empty_in(h) : s_.is_empty(); }
+  ArenaStats call_stats(unsigned h) const { return h ? s_.stats_in(h) : s_.stats(); }
+
+  std::vector<AddrRange> metadata(unsigned h) const {
     std::vector<AddrRange> m;
-    if (caps_ & CAP_METADATA)
-      s_.metadata([&](const void* p, std::size_t n) { m.push_back({addr_of(p), addr_of(p) + n}); });
+    if (!(caps_ & CAP_METADATA)) return m;
+    auto visit = [&](const void* p, std::size_t n) { m.push_back({addr_of(p), addr_of(p) + n}); };
+    if (h)
+      s_.metadata_in(h, visit);
+    else
+      s_.metadata(visit);
     return m;
   }
   AddrRange extent(const Rec& b) const { return model_extent(model_, b.addr, b.size, b.usable); }
-  std::vector<AddrRange> occupied() const {
-    std::vector<AddrRange> occ = metadata();
+  /// Whether a live range belongs to heap h (reservations are heap 0's).
+  bool in_heap(const Ref& r, unsigned h) const { return r.reserve ? h == 0 : rec(r).heap == h; }
+  std::vector<AddrRange> occupied(unsigned h) const {
+    std::vector<AddrRange> occ = metadata(h);
     for (const auto& [a, r] : live_)
-      if (in_default(r)) occ.push_back(extent(rec(r)));
+      if (in_heap(r, h)) occ.push_back(extent(rec(r)));
     return occ;
   }
-  /// Whether a live range belongs to the default heap (heap 0: the arena
-  /// the models, walk, stats, is_empty and resize speak about).
-  bool in_default(const Ref& r) const { return r.reserve || rec(r).heap == 0; }
-  std::size_t live_in_default() const {
+  std::size_t live_in(unsigned h) const {
     return static_cast<std::size_t>(
-        std::count_if(live_.begin(), live_.end(), [&](const auto& kv) { return in_default(kv.second); }));
-  }
-  /// The space of heap h.
-  AddrRange heap_range(unsigned h) const {
-    if (h == 0) return arena();
-    return {heaps_[h - 1].base, heaps_[h - 1].base + init_.size};
+        std::count_if(live_.begin(), live_.end(), [&](const auto& kv) { return in_heap(kv.second, h); }));
   }
   std::string model_text() const { return "the " + to_string(model_) + " model"; }
   std::string fit_text(std::uint64_t size, std::uint64_t align) const {
     return explain_fit(model_, size, align, init_.align);
   }
-  std::string largest_gap_text() const {
+  std::string largest_gap_text(unsigned h) const {
     AddrRange best{};
-    for (const AddrRange& g : free_gaps(arena(), occupied()))
+    for (const AddrRange& g : free_gaps(heap_range(h), occupied(h)))
       if (g.size() > best.size()) best = g;
     return best.size() ? "its largest gap is [" + at(best.lo) + ", " + at(best.hi) + ") (" +
                              std::to_string(best.size()) + " bytes)"
@@ -404,29 +438,35 @@ class ArenaRun : public Run {
     init_ = normalize(p_.arena.value_or(ArenaInit{}), geo_);
     capacity_ = (caps_ & CAP_RESIZE) ? std::max(init_.size, geo_.max_size) : init_.size;
     align_ = std::bit_ceil(std::max<std::uint64_t>(geo_.base_align, 1));
-    base_ = place(memory_, capacity_, align_);
-    origin_ = base_;
-    size_ = init_.size;
-    poison_outside();
+    Space& s0 = spaces_.emplace_back();
+    s0.base = place(s0.memory, capacity_, align_);
+    s0.size = init_.size;
+    origin_ = s0.base;
+    poison_outside(0);
     op_text_ = "arena_init size=" + std::to_string(init_.size) + " align=" + std::to_string(init_.align);
     if (p_.arena && p_.arena->early && !early_calls()) return false;
-    if (!s_.init(ptr_of(base_), init_.size, init_.align))
-      return fail(Inv::NO_SPURIOUS_FAILURE, {base_},
+    if (!s_.init(ptr_of(s0.base), init_.size, init_.align))
+      return fail(Inv::NO_SPURIOUS_FAILURE, {s0.base},
                   "init refused an arena of " + std::to_string(init_.size) + " bytes aligned to " +
-                      std::to_string(init_.align) + " at " + hex(base_) + ", inside the adapter's geometry");
-    note("base " + hex(base_));
+                      std::to_string(init_.align) + " at " + hex(s0.base) +
+                      ", inside the adapter's geometry");
+    note("base " + hex(s0.base));
     model_ = s_.fit_model();  // asked after init: it may depend on init's alignment
     if (caps_ & CAP_HEAPS)
       for (unsigned h = 1; h <= std::min(s_.extra_heaps(), 255u); ++h) {
-        Heap& heap = heaps_.emplace_back();
-        heap.base = place(heap.memory, init_.size, align_);
+        Space& heap = spaces_.emplace_back();
+        heap.base = place(heap.memory, capacity_, align_);
+        heap.size = init_.size;
+        poison_outside(h);
         if (!s_.init_heap(h, ptr_of(heap.base), init_.size, init_.align))
           return fail(Inv::NO_SPURIOUS_FAILURE, {heap.base},
                       "init_heap(" + std::to_string(h) + ") refused an arena of " +
                           std::to_string(init_.size) + " bytes, inside the adapter's geometry");
         note("heap " + std::to_string(h) + " at " + at(heap.base));
       }
-    if ((caps_ & CAP_STATS) && !check_stats("right after init")) return false;
+    if (caps_ & CAP_STATS)
+      for (unsigned h = 0; h < nr_heaps(); ++h)
+        if (!check_stats("right after init", h)) return false;
     if (opt_.trace) result_.trace.push_back("init: " + op_text_ + note_);
     return true;
   }
@@ -461,8 +501,8 @@ class ArenaRun : public Run {
     };
     if (!refused("before init")) return false;
     op_text_ = base_text + " (init of 0 bytes)";
-    if (s_.init(ptr_of(base_), 0, init_.align))
-      return fail(Inv::CONTRACT, {base_}, "init of a 0-byte arena succeeded, but it must fail");
+    if (s_.init(ptr_of(space(0).base), 0, init_.align))
+      return fail(Inv::CONTRACT, {space(0).base}, "init of a 0-byte arena succeeded, but it must fail");
     if (!refused("after a failed init")) return false;
     op_text_ = base_text;
     note("(early calls refused)");
@@ -484,15 +524,15 @@ class ArenaRun : public Run {
     return true;
   }
 
-  /// Contract::second_init: a second init on the live arena.
+  /// Contract::second_init: a second init on the live arena (heap 0).
   bool reinit() {
     if (!contract() || s_.contract().second_init == Contract::SecondInit::untested)
       return skip("the contract does not test a second init");
     const bool resets = s_.contract().second_init == Contract::SecondInit::resets;
-    const bool ok = s_.init(ptr_of(base_), size_, init_.align);
+    const bool ok = s_.init(ptr_of(space(0).base), space(0).size, init_.align);
     note(ok ? "-> ok" : "-> refused");
     if (ok != resets)
-      return fail(Inv::CONTRACT, {base_},
+      return fail(Inv::CONTRACT, {space(0).base},
                   std::string("a second init ") + (ok ? "succeeded" : "was refused") +
                       ", but the contract says it " + (resets ? "resets the heap" : "is refused"));
     if (!resets) {
@@ -508,7 +548,10 @@ class ArenaRun : public Run {
       }
     for (const Rec& r : reserves_) live_.erase(r.addr);
     reserves_.clear();
-    return true;
+    // The other heaps are untouched by it.
+    if (verify_all("read back after the second init of the default heap")) return true;
+    result_.violation->id = Inv::CONTRACT;
+    return false;
   }
 
   /// Maps `capacity` bytes plus guards and returns a base aligned to exactly
@@ -521,26 +564,28 @@ class ArenaRun : public Run {
     return round_up(lo, 2 * align) + align;
   }
 
-  /// Under ASan everything of the mapping outside the current arena is
+  /// Under ASan everything of a heap's mapping outside its current arena is
   /// poisoned (the guard before the base, the guard after the end, the
   /// tail a shrink gave back), so the allocator touching it is an ASan
   /// report. Only the guards and the tail are poisoned, never the whole
   /// reservation (an 8 GiB arena's shadow is not written).
-  void poison_outside() {
-    const std::uint64_t lo = addr_of(memory_->data());
-    memory_->poison(lo, base_ - lo);
-    memory_->poison(end(), GUARD);
+  void poison_outside(unsigned h) {
+    Space& s = space(h);
+    const std::uint64_t lo = addr_of(s.memory->data());
+    s.memory->poison(lo, s.base - lo);
+    s.memory->poison(s.end(), GUARD);
   }
-  void poison_tail(std::uint64_t old_size) {
-    if (old_size > size_)
-      memory_->poison(end(), old_size - size_);
+  void poison_tail(unsigned h, std::uint64_t old_size) {
+    Space& s = space(h);
+    if (old_size > s.size)
+      s.memory->poison(s.end(), old_size - s.size);
     else
-      memory_->unpoison(base_ + old_size, size_ - old_size);
-    memory_->poison(end(), GUARD);
+      s.memory->unpoison(s.base + old_size, s.size - old_size);
+    s.memory->poison(s.end(), GUARD);
   }
 
   /// ALIGNMENT, IN-BOUNDS, USABLE-SIZE, NO-OVERLAP for a block handed out
-  /// (usable_size is asked only about a block inside the arena).
+  /// (usable_size is asked only about a block inside its heap).
   bool check_block(Rec& b, const std::string& what) {
     if (b.align && b.addr % b.align != 0)
       return fail(Inv::ALIGNMENT, {b.addr},
@@ -563,32 +608,48 @@ class ArenaRun : public Run {
     };
     b.span = std::max<std::uint64_t>(b.size, 1);
     if (b.addr < space.lo || b.addr >= space.hi || b.span > space.hi - b.addr) return outside(b.span);
-    if ((caps_ & CAP_USABLE_SIZE) && b.heap == 0) {  // usable_size speaks about heap 0
-      b.usable = s_.usable_size(ptr_of(b.addr));
+    if (caps_ & CAP_USABLE_SIZE) {
+      b.usable = call_usable(b.heap, b.addr);
       if (*b.usable < b.size)
         return fail(Inv::USABLE_SIZE, {b.addr},
-                    "usable_size(" + at(b.addr) + ") is " + std::to_string(*b.usable) + " for a request of " +
+                    std::string(b.heap ? "usable_size_in(" + std::to_string(b.heap) + ", " : "usable_size(") +
+                        at(b.addr) + ") is " + std::to_string(*b.usable) + " for a request of " +
                         std::to_string(b.size) + " bytes");
       b.span = std::max(b.span, *b.usable);
       if (b.span > space.hi - b.addr) return outside(b.span);
     }
-    for (const AddrRange& m : metadata())
+    for (const AddrRange& m : metadata(b.heap))
       if (m.overlaps({b.addr, b.addr + b.span}))
         return fail(Inv::IN_BOUNDS, {b.addr, m.lo},
                     what + " [" + at(b.addr) + ", +" + std::to_string(b.span) +
-                        ") overlaps the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) + ")");
+                        ") overlaps the allocator's " +
+                        (b.heap ? "heap " + std::to_string(b.heap) + " " : std::string()) + "metadata [" +
+                        at(m.lo) + ", " + at(m.hi) + ")");
     return check_overlap(b.addr, b.span, what);
   }
 
+  /// The heap an op names: 0 without CAP_HEAPS; nullopt (the op is
+  /// skipped) when the subject has fewer heaps.
+  std::optional<unsigned> heap_of(const GenericOp& op) const {
+    const unsigned h = (caps_ & CAP_HEAPS) ? op.heap : 0;
+    if (h >= nr_heaps()) return std::nullopt;
+    return h;
+  }
+
   bool run_op(const GenericOp& op) override {
+    const std::optional<unsigned> h = heap_of(op);
+    if (!h) {
+      const std::string why = "no heap " + std::to_string(op.heap);
+      return binds(op.verb) ? no_block(op.dst, "(" + why + ": skipped)") : skip(why);
+    }
     switch (op.verb) {
-      case GenericVerb::alloc: return alloc(op);
+      case GenericVerb::alloc: return alloc(op, *h);
       case GenericVerb::free: return free(op);
       case GenericVerb::realloc: return realloc(op);
-      case GenericVerb::calloc: return calloc(op);
-      case GenericVerb::resize: return resize(op);
-      case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
-      case GenericVerb::stats: return (caps_ & CAP_STATS) ? check_stats("at this op") : skip("no stats");
+      case GenericVerb::calloc: return calloc(op, *h);
+      case GenericVerb::resize: return resize(op, *h);
+      case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk(*h) : skip("no walk");
+      case GenericVerb::stats: return (caps_ & CAP_STATS) ? check_stats("at this op", *h) : skip("no stats");
       case GenericVerb::init: return reinit();
       case GenericVerb::add_pool: return add_pool(op);
       case GenericVerb::reserve: return reserve(op);
@@ -598,13 +659,19 @@ class ArenaRun : public Run {
 
   // ---- the contract (check/subjects/contract.h) ----------------------------------------
   bool contract() const { return (caps_ & CAP_CONTRACT) != 0; }
-  /// Why a request can never be served, or "" when it might be: then the
-  /// contract promises null. Without CAP_CONTRACT no promise is made.
-  std::string unservable(std::uint64_t size, std::uint64_t align, std::uint64_t space = 0) const {
+  /// Why a request to heap h can never be served, or "" when it might be:
+  /// then the contract promises null. Without CAP_CONTRACT no promise is made.
+  std::string unservable(std::uint64_t size, std::uint64_t align, unsigned h) const {
     if (!contract()) return {};
     const Contract c = s_.contract();
-    if (space == 0) space = size_;
-    if (size > space) return "the request is larger than the " + std::to_string(space) + "-byte arena";
+    const std::uint64_t room = largest_region(h);
+    if (size > room)
+      return "the request is larger than " +
+             (h                ? "heap " + std::to_string(h) + "'s "
+              : pools_.empty() ? std::string("the ")
+                               : "the largest ") +
+             std::to_string(room) + "-byte " +
+             (pools_.empty() || h ? "arena" : "region (the arena or a pool)");
     if (c.max_block && size > c.max_block)
       return "the request is above the contract's max_block " + std::to_string(c.max_block);
     if (align > c.max_align)
@@ -612,6 +679,14 @@ class ArenaRun : public Run {
     if (align && !std::has_single_bit(align) && c.non_pow2_align == Contract::NonPow2::refused)
       return "the alignment is not a power of two";
     return {};
+  }
+  /// The largest block heap h could ever hand out: its arena, or for heap 0
+  /// a larger pool.
+  std::uint64_t largest_region(unsigned h) const {
+    std::uint64_t room = space(h).size;
+    if (h == 0)
+      for (const Pool& pool : pools_) room = std::max(room, pool.size);
+    return room;
   }
   /// Requests only a contract makes runnable: size 0 and alignments that
   /// are not powers of two. "" when the op may run.
@@ -630,8 +705,8 @@ class ArenaRun : public Run {
   /// contract promised null (an unservable request, size 0 under
   /// ZeroSize::null).
   bool judge_returned(const std::string& call, std::uint64_t addr, std::uint64_t size, std::uint64_t align,
-                      std::uint64_t space = 0) {
-    const std::string why = unservable(size, align, space);
+                      unsigned h) {
+    const std::string why = unservable(size, align, h);
     if (!why.empty())
       return fail(Inv::CONTRACT, {addr},
                   call + " returned " + at(addr) + ", but " + why + ": the contract promises null");
@@ -640,41 +715,39 @@ class ArenaRun : public Run {
                   call + " returned " + at(addr) + ", but the contract says size 0 returns null");
     return true;
   }
-  /// The verdict on a null answer: NO-SPURIOUS-FAILURE when the model says
-  /// the request must fit; CONTRACT when size 0 must give a unique block and
-  /// the model says one fits.
+  /// The verdict on a null answer from heap h: NO-SPURIOUS-FAILURE when the
+  /// model says the request must fit; CONTRACT when size 0 must give a
+  /// unique block and the model says one fits.
   bool judge_null(const std::string& call, std::uint64_t size, std::uint64_t align,
-                  std::vector<std::uint64_t> addrs) {
-    if (!unservable(size, align).empty()) return true;
+                  std::vector<std::uint64_t> addrs, unsigned h) {
+    if (!unservable(size, align, h).empty()) return true;
     if (align && !std::has_single_bit(align)) return true;  // the models know powers of two only
     if (size == 0) {
       if (contract() && s_.contract().zero_size == Contract::ZeroSize::unique && model_ &&
-          must_fit(model_, arena(), occupied(), 1, align, init_.align))
+          must_fit(model_, heap_range(h), occupied(h), 1, align, init_.align))
         return fail(Inv::CONTRACT, std::move(addrs),
                     call + " returned null, but the contract says size 0 returns a unique block and " +
-                        model_text() + " says a 1-byte block fits: " + largest_gap_text());
+                        model_text() + " says a 1-byte block fits" + in_text(h) + ": " + largest_gap_text(h));
       return true;
     }
-    if (model_ && must_fit(model_, arena(), occupied(), size, align, init_.align))
+    if (model_ && must_fit(model_, heap_range(h), occupied(h), size, align, init_.align))
       return fail(Inv::NO_SPURIOUS_FAILURE, std::move(addrs),
-                  call + " failed, but " + model_text() + " says it must fit: " + fit_text(size, align) +
-                      "; " + largest_gap_text());
+                  call + " failed, but " + model_text() + " says it must fit" + in_text(h) + ": " +
+                      fit_text(size, align) + "; " + largest_gap_text(h));
     return true;
   }
 
-  bool alloc(const GenericOp& op) {
+  bool alloc(const GenericOp& op, unsigned heap) {
     const std::uint64_t align = (caps_ & CAP_ALIGN) ? op.align : 0;
     if (const std::string why = not_runnable(op.size, align); !why.empty())
       return no_block(op.dst, "(" + why + ": skipped)");
-    const unsigned heap = (caps_ & CAP_HEAPS) ? op.heap : 0;
-    if (heap > heaps_.size()) return no_block(op.dst, "(no heap " + std::to_string(heap) + ": skipped)");
     const std::string call = request_text(
         heap ? "alloc_in(heap " + std::to_string(heap) + ")" : std::string("alloc"), op.size, align);
-    void* p = heap ? s_.alloc_in(heap, op.size, align) : s_.alloc(op.size, align);
+    void* p = call_alloc(heap, op.size, align);
     if (!p) {
       bind_null(op.dst);
       note("-> null");
-      return heap != 0 || judge_null(call, op.size, align, {});  // the models speak about heap 0
+      return judge_null(call, op.size, align, {}, heap);
     }
     Rec b;
     b.addr = addr_of(p);
@@ -682,25 +755,27 @@ class ArenaRun : public Run {
     b.align = std::max(align, init_.align);
     b.heap = heap;
     note("-> " + at(b.addr));
-    if (!judge_returned(call, b.addr, op.size, align, heap_range(heap).size())) return false;
+    if (!judge_returned(call, b.addr, op.size, align, heap)) return false;
     if (!check_block(b, "the new block " + name(op.dst))) return false;
     bind(op.dst, b);
     stamp(slot(op.dst));
     return true;
   }
 
-  bool calloc(const GenericOp& op) {
+  bool calloc(const GenericOp& op, unsigned heap) {
     if (!(caps_ & CAP_CALLOC)) return no_block(op.dst, "(no calloc: skipped)");
     std::uint64_t product = 0;
     const bool overflow = __builtin_mul_overflow(op.count, op.size, &product);
     if (!overflow && product == 0 && !contract())
       return no_block(op.dst, "(a zero product needs CAP_CONTRACT: skipped)");
-    const std::string call = "calloc(" + std::to_string(op.count) + ", " + std::to_string(op.size) + ")";
-    void* p = s_.calloc(op.count, op.size);
+    const std::string call = std::string(heap ? "calloc_in(" + std::to_string(heap) + ", " : "calloc(") +
+                             std::to_string(op.count) + ", " + std::to_string(op.size) + ")";
+    const std::uint64_t room = largest_region(heap);
+    void* p = call_calloc(heap, op.count, op.size);
     if (!p) {
       bind_null(op.dst);
       note("-> null");
-      return overflow || product > size_ || judge_null(call, product, 0, {});
+      return overflow || product > room || judge_null(call, product, 0, {}, heap);
     }
     const std::uint64_t a = addr_of(p);
     note("-> " + at(a));
@@ -708,15 +783,18 @@ class ArenaRun : public Run {
       return fail(Inv::CALLOC, {a},
                   call + " returned " + at(a) + ", but the product overflows 64 bits (it wraps to " +
                       std::to_string(op.count * op.size) + "): it must return null");
-    if (product > size_)
-      return fail(Inv::CALLOC, {a},
-                  call + " returned " + at(a) + ", but the product " + std::to_string(product) +
-                      " is larger than the " + std::to_string(size_) + "-byte arena: it must return null");
-    if (!judge_returned(call, a, product, 0)) return false;
+    if (product > room)
+      return fail(
+          Inv::CALLOC, {a},
+          call + " returned " + at(a) + ", but the product " + std::to_string(product) + " is larger than " +
+              (heap ? "heap " + std::to_string(heap) + "'s " : std::string("the ")) + std::to_string(room) +
+              "-byte " + (pools_.empty() || heap ? "arena" : "largest region") + ": it must return null");
+    if (!judge_returned(call, a, product, 0, heap)) return false;
     Rec b;
     b.addr = a;
     b.size = product;
     b.align = init_.align;
+    b.heap = heap;
     if (!check_block(b, "the calloc'ed block " + name(op.dst))) return false;
     std::vector<std::byte> buf(std::min<std::uint64_t>(std::max<std::uint64_t>(product, 1), 1 << 16));
     for (const AddrRange& r : stamped(product))
@@ -735,12 +813,7 @@ class ArenaRun : public Run {
   }
 
   /// Hands a block back through its heap.
-  void release(const Rec& b) {
-    if (b.heap)
-      s_.free_in(b.heap, ptr_of(b.addr));
-    else
-      s_.free(ptr_of(b.addr));
-  }
+  void release(const Rec& b) { call_free(b.heap, ptr_of(b.addr)); }
 
   bool free(const GenericOp& op) {
     Rec& b = slot(op.src);
@@ -767,17 +840,19 @@ class ArenaRun : public Run {
     if (from_null && !contract()) return no_block(op.dst, "(realloc(nullptr) needs CAP_CONTRACT: skipped)");
     if (!from_null && slot(op.src).state != State::live)
       return no_block(op.dst, "(source not live: skipped)");
-    if (!from_null && slot(op.src).heap != 0) return no_block(op.dst, "(realloc is heap 0's: skipped)");
+    // A block is realloc'ed through its own heap; realloc(nullptr) through the op's.
+    const unsigned heap = from_null ? *heap_of(op) : slot(op.src).heap;
     const Contract c = s_.contract();
-    const std::string call = request_text(
-        from_null ? std::string("realloc(nullptr)") : "realloc of " + name(op.src), op.size, align);
+    const std::string what = heap ? "realloc_in(heap " + std::to_string(heap) + ")" : std::string("realloc");
+    const std::string call =
+        request_text(from_null ? what + "(nullptr)" : what + " of " + name(op.src), op.size, align);
     std::optional<Rec> before;
     if (!from_null) {
       if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at realloc")) return false;
       before = slot(op.src);
     }
     void* old = before ? ptr_of(before->addr) : nullptr;
-    void* q = align ? s_.realloc_aligned(old, op.size, align) : s_.realloc(old, op.size);
+    void* q = call_realloc(heap, old, op.size, align);
     if (!q) {
       bind_null(op.dst);
       if (before && op.size == 0 && contract() && c.realloc_zero != Contract::ReallocZero::minimal) {
@@ -788,7 +863,7 @@ class ArenaRun : public Run {
       if (!before) {
         note("-> null");
         if (c.realloc_null == Contract::ReallocNull::refuses) return true;
-        return judge_null(call, op.size, align, {});
+        return judge_null(call, op.size, align, {}, heap);
       }
       note("-> null (" + name(op.src) + " stays live)");
       if (contract())
@@ -796,7 +871,7 @@ class ArenaRun : public Run {
           return fail(Inv::CONTRACT, {before->addr + *off},
                       call + " failed, but byte " + std::to_string(*off) + " of " + name(op.src) +
                           " changed: a failed realloc must leave the block intact");
-      return judge_null(call, op.size, align, {before->addr});
+      return judge_null(call, op.size, align, {before->addr}, heap);
     }
     const std::uint64_t a = addr_of(q);
     note("-> " + at(a));
@@ -807,12 +882,13 @@ class ArenaRun : public Run {
       return fail(
           Inv::CONTRACT, {a},
           call + " returned " + at(a) + ", but the contract says realloc(p, 0) frees p and returns null");
-    if (!judge_returned(call, a, op.size, align)) return false;
+    if (!judge_returned(call, a, op.size, align, heap)) return false;
     if (before) unbind(op.src);
     Rec b;
     b.addr = a;
     b.size = op.size;
     b.align = std::max(align, init_.align);
+    b.heap = heap;
     if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
     if (before && !kept_prefix(*before, b, op.size,
                                "realloc of " + name(op.src) + " from " + std::to_string(before->size) +
@@ -823,68 +899,80 @@ class ArenaRun : public Run {
     return true;
   }
 
-  bool resize(const GenericOp& op) {
+  bool resize(const GenericOp& op, unsigned h) {
     if (!(caps_ & CAP_RESIZE)) return skip("no resize");
+    Space& sp = space(h);
     const std::uint64_t n = normalize_arena_size(op.size, geo_);
-    const bool shrink = n < size_;
+    const bool shrink = n < sp.size;
     // The ledger's verdict: which live block must keep the shrink from
     // happening, and whether everything fits below the new end.
     std::optional<Ref> stranded;
-    std::uint64_t top = base_;
+    std::uint64_t top = sp.base;
     for (const auto& [a, r] : live_) {
-      if (!in_default(r) || (!r.reserve && rec(r).pool != 0)) continue;  // heaps and pools stay put
+      if (!in_heap(r, h) || (!r.reserve && rec(r).pool != 0)) continue;  // other heaps and pools stay put
       const Rec& b = rec(r);
-      if (b.addr + std::max<std::uint64_t>(b.size, 1) > base_ + n && !stranded) stranded = r;
+      if (b.addr + std::max<std::uint64_t>(b.size, 1) > sp.base + n && !stranded) stranded = r;
       top = std::max(top, extent(b).hi);
     }
-    for (const AddrRange& m : metadata()) top = std::max(top, m.hi);
-    const std::uint64_t left = base_ + n >= top ? base_ + n - top : 0;
+    for (const AddrRange& m : metadata(h)) top = std::max(top, m.hi);
+    const std::uint64_t left = sp.base + n >= top ? sp.base + n - top : 0;
     const bool room = model_.kind != FitModel::Kind::first_fit || left == 0 ||
                       left >= model_.header + model_.granule + model_.slack;
-    const bool must_succeed = !shrink || (!stranded && top <= base_ + n && room);
+    const bool must_succeed = !shrink || (!stranded && top <= sp.base + n && room);
     std::optional<bool> said;
-    if (shrink && (caps_ & CAP_CAN_SHRINK)) said = s_.can_shrink(n);
-    if (!shrink) memory_->unpoison(end(), n - size_);  // a grow hands the bytes over first
-    const bool ok = s_.resize(n);
-    if (!ok && !shrink) poison_tail(n);  // refused: they are the harness's again
-    note(std::string(ok ? "-> ok" : "-> refused") + " (" + std::to_string(size_) + " -> " +
+    if (shrink && (caps_ & CAP_CAN_SHRINK)) said = h ? s_.can_shrink_in(h, n) : s_.can_shrink(n);
+    if (!shrink) sp.memory->unpoison(sp.end(), n - sp.size);  // a grow hands the bytes over first
+    const bool ok = h ? s_.resize_in(h, n) : s_.resize(n);
+    if (!ok && !shrink) poison_tail(h, n);  // refused: they are the harness's again
+    const std::string call = h ? "resize_in(" + std::to_string(h) + ", " + std::to_string(n) + ")"
+                               : "resize(" + std::to_string(n) + ")";
+    note(std::string(ok ? "-> ok" : "-> refused") + " (" + std::to_string(sp.size) + " -> " +
          std::to_string(n) + ")");
     if (ok && shrink && stranded)
-      return fail(Inv::RESIZE, {rec(*stranded).addr, base_ + n},
-                  "the shrink to " + std::to_string(n) + " bytes succeeded, but live " + describe(*stranded) +
-                      " lies beyond the new end " + at(base_ + n));
+      return fail(Inv::RESIZE, {rec(*stranded).addr, sp.base + n},
+                  "the shrink " + call + " succeeded, but live " + describe(*stranded) +
+                      " lies beyond the new end " + at(sp.base + n));
     if (!ok && must_succeed)
-      return fail(Inv::RESIZE, {base_ + n},
-                  std::string(shrink ? "the shrink" : "the grow") + " to " + std::to_string(n) +
-                      " bytes was refused, but every live block (and the metadata) ends by " + at(top) +
-                      (shrink ? ", below the new end " + at(base_ + n) : std::string()));
+      return fail(Inv::RESIZE, {sp.base + n},
+                  std::string(shrink ? "the shrink " : "the grow ") + call +
+                      " was refused, but every live block (and the metadata) ends by " + at(top) +
+                      (shrink ? ", below the new end " + at(sp.base + n) : std::string()));
     if (said && *said != ok)
-      return fail(Inv::EMPTY, {base_ + n},
-                  "can_shrink(" + std::to_string(n) + ") said " + (*said ? "yes" : "no") + " but resize(" +
-                      std::to_string(n) + ") " + (ok ? "succeeded" : "refused"));
+      return fail(Inv::EMPTY, {sp.base + n},
+                  std::string(h ? "can_shrink_in(" + std::to_string(h) + ", " : "can_shrink(") +
+                      std::to_string(n) + ") said " + (*said ? "yes" : "no") + " but " + call + " " +
+                      (ok ? "succeeded" : "refused"));
     if (!ok) return true;
-    if (shrink) Mapping::zero(base_ + n, size_ - n);  // the caller takes the tail back
-    const std::uint64_t old_size = size_;
-    size_ = n;
-    poison_tail(old_size);
+    if (shrink) Mapping::zero(sp.base + n, sp.size - n);  // the caller takes the tail back
+    const std::uint64_t old_size = sp.size;
+    sp.size = n;
+    poison_tail(h, old_size);
     if (verify_all("read back after the resize")) return true;
     if (result_.violation->id == Inv::INTEGRITY) result_.violation->id = Inv::RESIZE;  // the resize moved it
     return false;
   }
 
-  bool walk() {
+  bool walk(unsigned h) {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
-    s_.walk([&](const void* p, std::size_t n) { seen.emplace_back(addr_of(p), n); });
-    return check_walk(seen, [&](const auto& r) { return in_default(r); });
+    auto visit = [&](const void* p, std::size_t n) { seen.emplace_back(addr_of(p), n); };
+    if (h)
+      s_.walk_in(h, visit);
+    else
+      s_.walk(visit);
+    if (!check_walk(seen, [&](const auto& r) { return in_heap(r, h); })) {
+      if (h) result_.violation->explanation += " (the walk of heap " + std::to_string(h) + ")";
+      return false;
+    }
+    return true;
   }
 
   bool reserve(const GenericOp& op) {
     if (!(caps_ & CAP_RESERVE)) return skip("no reserve");
-    const std::uint64_t a = base_ + op.offset;
-    const bool ok = op.offset < size_ && s_.reserve(ptr_of(a), op.size);
+    const std::uint64_t a = space(0).base + op.offset;
+    const bool ok = op.offset < space(0).size && s_.reserve(ptr_of(a), op.size);
     note(ok ? "-> ok" : "-> refused");
     if (!ok) {
-      if (model_ && op.offset < size_ && must_fit_at(model_, arena(), occupied(), {a, a + op.size}))
+      if (model_ && op.offset < space(0).size && must_fit_at(model_, arena(), occupied(0), {a, a + op.size}))
         return fail(Inv::NO_SPURIOUS_FAILURE, {a},
                     "reserve [" + at(a) + ", +" + std::to_string(op.size) + ") was refused, but " +
                         model_text() + " says the range is free with room around it");
@@ -898,7 +986,7 @@ class ArenaRun : public Run {
       return fail(Inv::IN_BOUNDS, {a},
                   "reserve [" + at(a) + ", +" + std::to_string(op.size) +
                       ") succeeded past the arena's end " + at(end()));
-    for (const AddrRange& m : metadata())
+    for (const AddrRange& m : metadata(0))
       if (m.overlaps({a, a + op.size}))
         return fail(Inv::IN_BOUNDS, {a, m.lo},
                     "reserve [" + at(a) + ", +" + std::to_string(op.size) +
@@ -910,46 +998,54 @@ class ArenaRun : public Run {
   }
 
   bool after_op() override {
-    if (caps_ & CAP_IS_EMPTY) {
-      const std::size_t live = live_in_default();
-      const bool empty = live == 0;
-      if (s_.is_empty() != empty)
-        return fail(Inv::EMPTY, {},
-                    std::string("is_empty() says ") + (empty ? "no" : "yes") + " while " +
-                        (empty ? "nothing is live" : std::to_string(live) + " blocks are live"));
-    }
-    if (caps_ & CAP_METADATA)
-      for (const AddrRange& m : metadata()) {
-        if (m.lo < base_ || m.hi > end() || m.hi < m.lo)
-          return fail(Inv::METADATA, {m.lo},
-                      "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) +
-                          ") is not inside the current arena [" + at(base_) + ", " + at(end()) + ")");
-        if (const auto o = overlapping(m.lo, m.hi))
-          return fail(Inv::IN_BOUNDS, {m.lo, rec(*o).addr},
-                      "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) + ") now overlaps live " +
-                          describe(*o));
+    for (unsigned h = 0; h < nr_heaps(); ++h) {
+      if (caps_ & CAP_IS_EMPTY) {
+        const std::size_t live = live_in(h);
+        const bool empty = live == 0;
+        if (call_is_empty(h) != empty)
+          return fail(Inv::EMPTY, {},
+                      std::string(h ? "is_empty_in(" + std::to_string(h) + ")" : "is_empty()") + " says " +
+                          (empty ? "no" : "yes") + " while " +
+                          (empty ? "nothing is live" : std::to_string(live) + " blocks are live") +
+                          in_text(h));
       }
+      if (caps_ & CAP_METADATA)
+        for (const AddrRange& m : metadata(h)) {
+          const Space& sp = space(h);
+          if (m.lo < sp.base || m.hi > sp.end() || m.hi < m.lo)
+            return fail(Inv::METADATA, {m.lo},
+                        "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) +
+                            ") is not inside the current " + arena_text(h).substr(h ? 0 : 4) + " [" +
+                            at(sp.base) + ", " + at(sp.end()) + ")");
+          if (const auto o = overlapping(m.lo, m.hi))
+            return fail(Inv::IN_BOUNDS, {m.lo, rec(*o).addr},
+                        "the allocator's metadata [" + at(m.lo) + ", " + at(m.hi) + ")" + in_text(h) +
+                            " now overlaps live " + describe(*o));
+        }
+    }
     return self_check();
   }
-  /// STATS: the allocator's counters against the ledger (ArenaSubject::stats).
-  bool check_stats(const std::string& when) {
-    const ArenaStats st = s_.stats();
+  /// STATS: heap h's counters against the ledger (ArenaSubject::stats).
+  bool check_stats(const std::string& when, unsigned h) {
+    const ArenaStats st = call_stats(h);
     const StatsTolerance tol = s_.stats_tolerance();
+    const std::uint64_t arena_size = space(h).size;
     std::uint64_t live = 0, requested = 0, held = 0;  // held: with usable sizes where known
     for (const auto& [a, r] : live_)
-      if (!r.reserve && in_default(r)) {
+      if (!r.reserve && in_heap(r, h)) {
         ++live;
         requested += rec(r).size;
         held += std::max(rec(r).size, rec(r).usable.value_or(0));
       }
     // Reservations: the allocator may count them either way; pools: the
-    // counters cover more than the arena.
-    const bool exact = reserves_.empty() && pools_.empty();
+    // counters cover more than the arena (both are heap 0's).
+    const bool exact = h != 0 || (reserves_.empty() && pools_.empty());
+    const std::string call = h ? "stats_in(" + std::to_string(h) + ")" : "stats()";
     auto bad = [&](const std::string& what) {
       return fail(Inv::STATS, {},
-                  "stats() " + when + ": " + what + " (the ledger: " + std::to_string(live) +
+                  call + " " + when + ": " + what + " (the ledger: " + std::to_string(live) +
                       " live blocks, " + std::to_string(requested) + " bytes requested, a " +
-                      std::to_string(size_) + "-byte arena; tolerance " + std::to_string(tol.per_block) +
+                      std::to_string(arena_size) + "-byte arena; tolerance " + std::to_string(tol.per_block) +
                       " bytes per block + " + std::to_string(tol.fixed) + ")");
     };
     for (const auto& [metric, v] : st.metrics)
@@ -962,14 +1058,14 @@ class ArenaRun : public Run {
       return bad("used_bytes is " + std::to_string(*st.used_bytes) + ", outside [" +
                  std::to_string(requested) + ", " + std::to_string(used_max) + "]");
     if (st.free_bytes && exact) {
-      if (st.used_bytes && *st.used_bytes + *st.free_bytes > size_)
+      if (st.used_bytes && *st.used_bytes + *st.free_bytes > arena_size)
         return bad("used_bytes + free_bytes is " + std::to_string(*st.used_bytes + *st.free_bytes) +
                    ", more than the arena");
       const std::uint64_t overhead = held + tol.per_block * (2 * live + 1) + tol.fixed;
-      const std::uint64_t free_min = size_ > overhead ? size_ - overhead : 0;
-      if (*st.free_bytes < free_min || *st.free_bytes > size_)
+      const std::uint64_t free_min = arena_size > overhead ? arena_size - overhead : 0;
+      if (*st.free_bytes < free_min || *st.free_bytes > arena_size)
         return bad("free_bytes is " + std::to_string(*st.free_bytes) + ", outside [" +
-                   std::to_string(free_min) + ", " + std::to_string(size_) + "]");
+                   std::to_string(free_min) + ", " + std::to_string(arena_size) + "]");
     }
     if (st.largest_free && st.free_bytes && *st.largest_free > *st.free_bytes)
       return bad("largest_free " + std::to_string(*st.largest_free) + " is more than free_bytes " +
@@ -986,7 +1082,9 @@ class ArenaRun : public Run {
   }
 
   void teardown() override {
-    if ((caps_ & CAP_WALK) && !walk()) return;
+    if (caps_ & CAP_WALK)
+      for (unsigned h = 0; h < nr_heaps(); ++h)
+        if (!walk(h)) return;
     if (!verify_all("read back at teardown")) return;
     std::vector<Slot> order;
     for (const auto& [a, r] : live_)
@@ -1001,68 +1099,83 @@ class ArenaRun : public Run {
       }
     }
     if (!after_op()) return;
-    if ((caps_ & CAP_WALK) && !walk()) return;
-    if ((caps_ & CAP_STATS) && !check_stats("on the emptied arena")) return;
-    // The emptied arena serves the largest request the model says fits it
-    // (NO-SPURIOUS-FAILURE at teardown: a lost merge or leaked space shows here).
-    const std::uint64_t probe = largest_must_fit(model_, arena(), occupied(), init_.align);
-    if (probe != 0 && !teardown_probe(probe, Inv::NO_SPURIOUS_FAILURE,
-                                      model_text() + " says it fits the emptied arena: " +
-                                          fit_text(probe, 0) + "; " + largest_gap_text()))
-      return;
-    restore();
+    for (unsigned h = 0; h < nr_heaps(); ++h) {
+      if ((caps_ & CAP_WALK) && !walk(h)) return;
+      if ((caps_ & CAP_STATS) && !check_stats("on the emptied arena", h)) return;
+      // The emptied arena serves the largest request the model says fits it
+      // (NO-SPURIOUS-FAILURE at teardown: a lost merge or leaked space shows here).
+      const std::uint64_t probe = largest_must_fit(model_, heap_range(h), occupied(h), init_.align);
+      if (probe != 0 &&
+          !teardown_probe(h, probe, Inv::NO_SPURIOUS_FAILURE,
+                          model_text() + " says it fits the emptied " + arena_text(h).substr(h ? 0 : 4) +
+                              ": " + fit_text(probe, 0) + "; " + largest_gap_text(h)))
+        return;
+      if (!restore(h)) return;
+    }
   }
 
-  /// Allocates `size` bytes on the emptied arena, checks the block and frees
-  /// it; a failure is `id` with `why` as the reason it had to succeed.
-  bool teardown_probe(std::uint64_t size, Inv id, const std::string& why) {
-    void* p = s_.alloc(size, 0);
-    note("(probe alloc " + std::to_string(size) + " -> " + (p ? at(addr_of(p)) : std::string("null")) + ")");
+  /// Allocates `size` bytes on heap h's emptied arena, checks the block and
+  /// frees it; a failure is `id` with `why` as the reason it had to succeed.
+  bool teardown_probe(unsigned h, std::uint64_t size, Inv id, const std::string& why) {
+    void* p = call_alloc(h, size, 0);
+    note("(probe " + (h ? "heap " + std::to_string(h) + " " : std::string()) + "alloc " +
+         std::to_string(size) + " -> " + (p ? at(addr_of(p)) : std::string("null")) + ")");
     if (!p)
-      return fail(
-          id, {},
-          "after every block was freed, a request of " + std::to_string(size) + " bytes failed, but " + why);
+      return fail(id, {},
+                  "after every block was freed, a request of " + std::to_string(size) + " bytes" +
+                      in_text(h) + " failed, but " + why);
     Rec b;
     b.addr = addr_of(p);
     b.size = size;
     b.align = init_.align;
+    b.heap = h;
     if (!check_block(b, "the teardown probe")) return false;
-    s_.free(p);
+    call_free(h, p);
     return self_check();
   }
 
-  /// RESTORE, the model-free oracle: the emptied arena must serve the
+  /// RESTORE, the model-free oracle: heap h's emptied arena must serve the
   /// largest request a fresh arena of the same size and alignment serves,
   /// found by bisection with a fresh twin per probe (so a twin's own bugs
   /// cannot shrink the answer). Off without a twin factory, with
-  /// CAP_KEEPS_CACHE, and when a reservation keeps part of the arena.
-  void restore() {
-    if (!opt_.twin || (caps_ & CAP_KEEPS_CACHE) || !reserves_.empty()) return;
-    std::uint64_t lo = 0, hi = size_;  // a fresh twin serves lo (0: nothing yet); bisect (lo, hi]
+  /// CAP_KEEPS_CACHE, and (heap 0) when a reservation keeps part of the arena.
+  bool restore(unsigned h) {
+    if (!opt_.twin || (caps_ & CAP_KEEPS_CACHE) || (h == 0 && !reserves_.empty())) return true;
+    const std::uint64_t size = space(h).size;
+    std::uint64_t lo = 0, hi = size;  // a fresh twin serves lo (0: nothing yet); bisect (lo, hi]
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (twin_serves(mid))
+      if (twin_serves(h, mid))
         lo = mid;
       else
         hi = mid - 1;
     }
-    note("(fresh twin serves " + std::to_string(lo) + ")");
-    if (lo == 0) return;
-    teardown_probe(lo, Inv::RESTORE,
-                   "a fresh arena of " + std::to_string(size_) + " bytes aligned to " +
-                       std::to_string(init_.align) + " serves it (" + std::to_string(lo) +
-                       " bytes is the largest request a fresh twin serves)" +
-                       (model_ ? "; " + model_text() + " computes: " + largest_gap_text() : std::string()));
+    note("(fresh twin serves " + std::to_string(lo) + in_text(h) + ")");
+    if (lo == 0) return true;
+    return teardown_probe(
+        h, lo, Inv::RESTORE,
+        "a fresh " + std::string(h ? "heap of " : "arena of ") + std::to_string(size) + " bytes aligned to " +
+            std::to_string(init_.align) + " serves it (" + std::to_string(lo) +
+            " bytes is the largest request a fresh twin serves)" +
+            (model_ ? "; " + model_text() + " computes: " + largest_gap_text(h) : std::string()));
   }
-  bool twin_serves(std::uint64_t size) const {
+  /// Whether a fresh twin serves `size` bytes from heap h (of heap h's
+  /// current size; heap 0 of the program's size beside it).
+  bool twin_serves(unsigned h, std::uint64_t size) const {
     const std::unique_ptr<ArenaSubject> twin = opt_.twin();
     if (!twin) return false;
-    std::optional<Mapping> memory;
-    const std::uint64_t base = place(memory, size_, align_);
-    if (!twin->init(ptr_of(base), size_, init_.align)) return false;
-    void* p = twin->alloc(size, 0);
-    return p != nullptr && addr_of(p) >= base && addr_of(p) < base + size_ &&
-           size <= base + size_ - addr_of(p);
+    const std::uint64_t heap_size = space(h).size;
+    std::optional<Mapping> memory, heap_memory;
+    const std::uint64_t base = place(memory, h ? init_.size : heap_size, align_);
+    if (!twin->init(ptr_of(base), h ? init_.size : heap_size, init_.align)) return false;
+    std::uint64_t hb = base;
+    if (h) {
+      hb = place(heap_memory, heap_size, align_);
+      if (!twin->init_heap(h, ptr_of(hb), heap_size, init_.align)) return false;
+    }
+    void* p = h ? twin->alloc_in(h, size, 0) : twin->alloc(size, 0);
+    return p != nullptr && addr_of(p) >= hb && addr_of(p) < hb + heap_size &&
+           size <= hb + heap_size - addr_of(p);
   }
 
   static constexpr std::uint64_t GUARD = 4096;  ///< bytes poisoned beyond each end under ASan
@@ -1072,13 +1185,8 @@ class ArenaRun : public Run {
   ArenaGeometry geo_;
   FitModel model_;
   ArenaInit init_;
-  std::uint64_t capacity_ = 0, base_ = 0, size_ = 0, align_ = 16;
-  std::optional<Mapping> memory_;
-  struct Heap {
-    std::optional<Mapping> memory;
-    std::uint64_t base = 0;
-  };
-  std::deque<Heap> heaps_;  ///< CAP_HEAPS: heaps 1..n (a deque: a Mapping never moves)
+  std::uint64_t capacity_ = 0, align_ = 16;
+  std::deque<Space> spaces_;  ///< heap 0 (the arena), then CAP_HEAPS's 1..n (a deque: a Mapping never moves)
   struct Pool {
     std::optional<Mapping> memory;
     std::uint64_t base = 0, size = 0;

@@ -29,6 +29,13 @@
 // only what is touched; under ASan the guards before the base and after the
 // end and the tail a shrink gave back are poisoned.
 //
+// Several heaps (CAP_HEAPS): every arena oracle runs per heap — the
+// reference model, NO-SPURIOUS-FAILURE, CONTRACT's size limit, CALLOC,
+// USABLE-SIZE, RESIZE, WALK, EMPTY, METADATA and STATS against the heap's
+// own ledger, and the teardown (walk, stats, probe, RESTORE with a twin
+// whose heap h is fresh) heap by heap; ops carry the heap they run in
+// (heap=H) and a block is realloc'ed and freed through its own heap.
+//
 // Run-time rules: an op naming a slot whose allocation failed is skipped; a
 // free of a slot freed at run time is a double free, run only with
 // CAP_STALE_FREE and only when no live block starts at that address; ops the

@@ -151,6 +151,9 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
     if (slots.apply(op)) p.add(op);
   };
   auto pick = [](const std::vector<Slot>& v, std::uint32_t k) { return v[k % v.size()]; };
+  // CAP_HEAPS: the heap an op runs in, from the seed's pick.
+  const unsigned heaps = arena && (t.caps & CAP_HEAPS) ? std::min(t.extra_heaps, 255u) + 1 : 1;
+  auto heap_of = [&](const GenericSeed& s) { return static_cast<std::uint8_t>(s.pick % heaps); };
   auto op = [](GenericVerb verb) {
     GenericOp o;
     o.verb = verb;
@@ -162,8 +165,7 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         GenericOp o = op(GenericVerb::alloc);
         o.size = size_of(s);
         o.align = align_of(s);
-        if (arena && (t.caps & CAP_HEAPS) && t.extra_heaps)
-          o.heap = static_cast<std::uint8_t>(s.pick % (std::min(t.extra_heaps, 255u) + 1));
+        o.heap = heap_of(s);
         emit(o);
         break;
       }
@@ -184,6 +186,7 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         if (s.hostile > NR_HOSTILE_SIZES) sized.hostile = 0;
         o.size = size_of(sized);
         if (arena && (t.caps & CAP_REALLOC_ALIGN)) o.align = align_of(s);
+        if (from_null) o.heap = heap_of(s);
         emit(o);
         break;
       }
@@ -192,6 +195,7 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         GenericOp o = op(GenericVerb::calloc);
         o.size = size_of(s);
         o.count = s.count < 0x80 ? 1 + s.count % 16 : calloc_count(o.size, whole, s.count - 0x80u);
+        o.heap = heap_of(s);
         emit(o);
         break;
       }
@@ -200,11 +204,16 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
           const std::uint64_t to = s.fraction ? t.geometry.max_size * (s.size % 64 + 1) / 64 : s.size;
           GenericOp o = op(GenericVerb::resize);
           o.size = normalize_arena_size(to, t.geometry);
+          o.heap = heap_of(s);
           emit(o);
         }
         break;
       case GenericSeed::walk:
-        if ((arena || t.kind == SubjectKind::object) && (t.caps & CAP_WALK)) emit(op(GenericVerb::walk));
+        if ((arena || t.kind == SubjectKind::object) && (t.caps & CAP_WALK)) {
+          GenericOp o = op(GenericVerb::walk);
+          o.heap = heap_of(s);
+          emit(o);
+        }
         break;
       case GenericSeed::add_pool:
         if (arena && (t.caps & CAP_POOLS)) {
@@ -218,7 +227,11 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
           emit(op(GenericVerb::init));
         break;
       case GenericSeed::stats:
-        if (arena && (t.caps & CAP_STATS)) emit(op(GenericVerb::stats));
+        if (arena && (t.caps & CAP_STATS)) {
+          GenericOp o = op(GenericVerb::stats);
+          o.heap = heap_of(s);
+          emit(o);
+        }
         break;
       case GenericSeed::reserve:
         if (arena && (t.caps & CAP_RESERVE)) {
@@ -249,6 +262,7 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         for (unsigned i = 0; i < n; ++i) {
           GenericOp o = op(GenericVerb::alloc);
           o.size = size_of(sized);
+          o.heap = heap_of(s);
           emit(o);
         }
         for (std::size_t b = first; b < p.nr_slots(); b += 2) {

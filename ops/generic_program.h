@@ -7,7 +7,8 @@
 //   b1 = realloc b0 300             # consumes b0 (CAP_REALLOC); align=N with CAP_REALLOC_ALIGN
 //   b2 = realloc null 64            # realloc(nullptr, 64) (CAP_CONTRACT)
 //   b3 = calloc 4 100               # calloc(4, 100) (CAP_CALLOC)
-//   b4 = alloc 64 heap=1            # in heap 1 (CAP_HEAPS); freed through its heap
+//   b4 = alloc 64 heap=1            # in heap 1 (CAP_HEAPS); freed (realloc'ed) through its heap
+//   walk heap=1                     # calloc, realloc null, resize, walk and stats take heap= too
 //   stats                           # the allocator's statistics (CAP_STATS)
 //   init                            # a second init on the live arena (Contract::second_init)
 //   add_pool 8K                     # another pool of that size for the same heap (CAP_POOLS)
@@ -69,15 +70,16 @@ inline bool binds(GenericVerb v) {
 
 struct GenericOp {
   GenericVerb verb = GenericVerb::alloc;
-  Slot dst = NO_SLOT;      ///< alloc, realloc, calloc: the slot bound
-  Slot src = NO_SLOT;      ///< free, realloc (NO_SLOT: realloc(nullptr, size))
-  std::uint64_t size = 0;  ///< alloc, realloc, calloc: bytes (0 only with CAP_CONTRACT), reserve, add_pool:
-                           ///< bytes (≥ 1); resize: the new arena size
+  Slot dst = NO_SLOT;        ///< alloc, realloc, calloc: the slot bound
+  Slot src = NO_SLOT;        ///< free, realloc (NO_SLOT: realloc(nullptr, size))
+  std::uint64_t size = 0;    ///< alloc, realloc, calloc: bytes (0 only with CAP_CONTRACT), reserve, add_pool:
+                             ///< bytes (≥ 1); resize: the new arena size
   std::uint64_t align = 0;   ///< alloc, realloc: 0 = the default
   std::uint64_t offset = 0;  ///< reserve: from the arena's base
   bool stale = false;        ///< free: the slot was already freed (a double free)
   std::uint64_t count = 0;   ///< calloc: the number of elements
-  std::uint8_t heap = 0;     ///< alloc: the heap (CAP_HEAPS; 0 = the default)
+  std::uint8_t heap = 0;     ///< alloc, calloc, realloc(nullptr), resize, walk, stats: the heap
+                             ///< (CAP_HEAPS; 0 = the default); realloc of a block: its block's heap
   friend bool operator==(const GenericOp&, const GenericOp&) = default;
 };
 

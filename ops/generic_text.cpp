@@ -196,12 +196,7 @@ class Parser {
         const Token& t = toks[at_++];
         op.align = number({t.text.substr(6), t.column + 6}, "align");
       }
-      if (op.verb == GenericVerb::alloc && at_ < toks.size() && toks[at_].text.starts_with("heap=")) {
-        const Token& t = toks[at_++];
-        const std::uint64_t h = number({t.text.substr(5), t.column + 5}, "heap");
-        if (h > 255) throw Failure{t.column + 5, "heap " + quote(t.text.substr(5)) + " is above 255"};
-        op.heap = static_cast<std::uint8_t>(h);
-      }
+      if (op.verb != GenericVerb::realloc || op.src == NO_SLOT) heap(op);  // a realloc keeps its block's heap
       end();
       op.dst = static_cast<Slot>(p_.nr_slots());
       slots_.apply(op);
@@ -218,10 +213,13 @@ class Parser {
     } else if (verb.text == "resize") {
       op.verb = GenericVerb::resize;
       op.size = size(take("a size"));
+      heap(op);
     } else if (verb.text == "walk") {
       op.verb = GenericVerb::walk;
+      heap(op);
     } else if (verb.text == "stats") {
       op.verb = GenericVerb::stats;
+      heap(op);
     } else if (verb.text == "init") {
       op.verb = GenericVerb::init;
     } else if (verb.text == "add_pool") {
@@ -239,6 +237,14 @@ class Parser {
     p_.add(op);
   }
 
+  /// An optional heap=H (CAP_HEAPS).
+  void heap(GenericOp& op) {
+    if (at_ >= toks_->size() || !(*toks_)[at_].text.starts_with("heap=")) return;
+    const Token& t = (*toks_)[at_++];
+    const std::uint64_t h = number({t.text.substr(5), t.column + 5}, "heap");
+    if (h > 255) throw Failure{t.column + 5, "heap " + quote(t.text.substr(5)) + " is above 255"};
+    op.heap = static_cast<std::uint8_t>(h);
+  }
   const Token& take(std::string_view what) {
     if (at_ >= toks_->size()) {
       const Token& last = toks_->back();
@@ -287,20 +293,21 @@ std::string print_generic_op(const GenericOp& op, const GenericProgram& p) {
     return s >= 0 && static_cast<std::size_t>(s) < p.names.size() ? p.names[static_cast<std::size_t>(s)]
                                                                   : "<slot " + std::to_string(s) + ">";
   };
+  const std::string heap = op.heap ? " heap=" + std::to_string(op.heap) : "";
   switch (op.verb) {
     case GenericVerb::alloc:
       return name(op.dst) + " = alloc " + size_text(op.size) +
-             (op.align ? " align=" + std::to_string(op.align) : "") +
-             (op.heap ? " heap=" + std::to_string(op.heap) : "");
+             (op.align ? " align=" + std::to_string(op.align) : "") + heap;
     case GenericVerb::realloc:
       return name(op.dst) + " = realloc " + (op.src == NO_SLOT ? std::string("null") : name(op.src)) + " " +
-             size_text(op.size) + (op.align ? " align=" + std::to_string(op.align) : "");
+             size_text(op.size) + (op.align ? " align=" + std::to_string(op.align) : "") +
+             (op.src == NO_SLOT ? heap : "");
     case GenericVerb::calloc:
-      return name(op.dst) + " = calloc " + std::to_string(op.count) + " " + size_text(op.size);
+      return name(op.dst) + " = calloc " + std::to_string(op.count) + " " + size_text(op.size) + heap;
     case GenericVerb::free: return "free " + name(op.src);
-    case GenericVerb::resize: return "resize " + size_text(op.size);
-    case GenericVerb::walk: return "walk";
-    case GenericVerb::stats: return "stats";
+    case GenericVerb::resize: return "resize " + size_text(op.size) + heap;
+    case GenericVerb::walk: return "walk" + heap;
+    case GenericVerb::stats: return "stats" + heap;
     case GenericVerb::init: return "init";
     case GenericVerb::add_pool: return "add_pool " + size_text(op.size);
     case GenericVerb::reserve: return "reserve " + hex(op.offset) + " " + size_text(op.size);

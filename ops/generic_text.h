@@ -4,12 +4,12 @@
 //   # comment                          blank lines and comments anywhere
 //   arena_init size=4K align=16        optional, first; both keys optional
 //   NAME = alloc SIZE [align=N] [heap=H]
-//   NAME = realloc NAME|null SIZE [align=N]   null: realloc(nullptr, SIZE)
-//   NAME = calloc COUNT SIZE
+//   NAME = realloc NAME|null SIZE [align=N]   null: realloc(nullptr, SIZE) [heap=H]; NAME: in NAME's heap
+//   NAME = calloc COUNT SIZE [heap=H]
 //   free NAME                          a freed NAME again is a double free
-//   resize SIZE
-//   walk
-//   stats
+//   resize SIZE [heap=H]
+//   walk [heap=H]
+//   stats [heap=H]                     heap=H: heap H of a CAP_HEAPS subject (0, the default, unprinted)
 //   add_pool SIZE                      another pool for the same heap (CAP_POOLS)
 //   init                               a second init (arena_init … early=1: calls before init first)
 //   reserve OFFSET SIZE

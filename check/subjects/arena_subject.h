@@ -27,9 +27,13 @@
 //                               walk and is_empty cover them all; resize and stats speak about the arena
 //              CAP_HEAPS        extra_heaps() more heaps, each its own arena of the program's size:
 //                               init_heap(h, …), alloc_in(h, …), free_in(h, p) for h in 1..extra_heaps();
-//                               heap 0 is init/alloc/free. Blocks are held inside their own heap
-//                               (IN-BOUNDS) and apart (NO-OVERLAP); models, RESTORE, walk, stats,
-//                               is_empty, usable_size and resize concern heap 0
+//                               heap 0 is init/alloc/free. Every other capability declared holds per
+//                               heap through its *_in(h, …) twin (realloc_in, calloc_in, usable_size_in,
+//                               resize_in, can_shrink_in, is_empty_in, walk_in, metadata_in, stats_in,
+//                               realloc_aligned_in), and every oracle is run per heap: one ledger, model,
+//                               walk, stats comparison, RESTORE twin and teardown per heap. Blocks are
+//                               held inside their own heap (IN-BOUNDS) and apart (NO-OVERLAP). Pools,
+//                               reserve, a second init and calls before init concern heap 0
 //              CAP_STATS        stats(): the allocator's own counters, held to the ledger
 //                               within stats_tolerance() (STATS); right after init, at every
 //                               `stats` op and on the emptied arena at teardown
@@ -149,6 +153,21 @@ class ArenaSubject {
   }
   virtual void* alloc_in(unsigned /*heap*/, std::size_t /*size*/, std::size_t /*align*/) { return nullptr; }
   virtual void free_in(unsigned /*heap*/, void* /*p*/) {}
+  /// CAP_HEAPS with the matching capability: the calls above for heap h
+  /// (1..extra_heaps()), held to the same oracles as heap 0's.
+  virtual void* realloc_in(unsigned /*heap*/, void* /*p*/, std::size_t /*size*/) { return nullptr; }
+  virtual void* realloc_aligned_in(unsigned /*heap*/, void* /*p*/, std::size_t /*size*/,
+                                   std::size_t /*align*/) {
+    return nullptr;
+  }
+  virtual void* calloc_in(unsigned /*heap*/, std::size_t /*n*/, std::size_t /*size*/) { return nullptr; }
+  virtual std::size_t usable_size_in(unsigned /*heap*/, const void* /*p*/) const { return 0; }
+  virtual bool resize_in(unsigned /*heap*/, std::size_t /*new_size*/) { return false; }
+  virtual bool can_shrink_in(unsigned /*heap*/, std::size_t /*new_size*/) const { return false; }
+  virtual bool is_empty_in(unsigned /*heap*/) const { return false; }
+  virtual void walk_in(unsigned /*heap*/, const BlockVisitor& /*visit*/) const {}
+  virtual void metadata_in(unsigned /*heap*/, const BlockVisitor& /*visit*/) const {}
+  virtual ArenaStats stats_in(unsigned /*heap*/) const { return {}; }
 };
 
 }  // namespace kmf

@@ -31,7 +31,8 @@
 //   CAP_POOLS         arena                 add_pool(base, size): more memory for the same heap; blocks
 //                                           inside the arena or a pool (IN-BOUNDS), none overlapping
 //   CAP_HEAPS         arena                 more heaps through a heap handle: every block inside its own
-//                                           heap (IN-BOUNDS), none overlapping another (NO-OVERLAP)
+//                                           heap (IN-BOUNDS), none overlapping another (NO-OVERLAP), and
+//                                           every other oracle per heap (the *_in calls)
 #pragma once
 
 #include <cstdint>

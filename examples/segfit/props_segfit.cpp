@@ -17,3 +17,16 @@ KMF_PROPERTY(SegFitNoBackwardMerge, is_found_without_the_self_check, example::Se
              SegFit::Bug::no_backward_merge, /*self_check=*/false)
 KMF_PROPERTY(SegFitNoBackwardMergeNoModel, is_found_by_restore, example::SegFitSubject,
              SegFit::Bug::no_backward_merge, /*self_check=*/false, /*model=*/false)
+KMF_PROPERTY(SegFitInitKeepsHeap, is_found, example::SegFitSubject, SegFit::Bug::init_keeps_heap)
+KMF_PROPERTY(SegFitHalfInit, is_found, example::SegFitSubject, SegFit::Bug::half_init)
+KMF_PROPERTY(SegFitPoolWrongClass, is_found, example::SegFitSubject, SegFit::Bug::pool_wrong_class)
+KMF_PROPERTY(SegFitShrinkSpin, is_found, example::SegFitSubject, SegFit::Bug::shrink_spin)
+
+using HeapBug = example::SegFitHeapsSubject::HeapBug;
+KMF_PROPERTY(SegFitHeaps, keeps_every_generic_invariant_per_heap, example::SegFitHeapsSubject)
+KMF_PROPERTY(SegFitHeapsAllocDefault, is_found, example::SegFitHeapsSubject, HeapBug::alloc_default)
+KMF_PROPERTY(SegFitHeapsCallocDefault, is_found, example::SegFitHeapsSubject, HeapBug::calloc_default)
+KMF_PROPERTY(SegFitHeapsReallocDefault, is_found, example::SegFitHeapsSubject, HeapBug::realloc_default)
+KMF_PROPERTY(SegFitHeapsWalkDefault, is_found, example::SegFitHeapsSubject, HeapBug::walk_default)
+KMF_PROPERTY(SegFitHeapsStatsDefault, is_found, example::SegFitHeapsSubject, HeapBug::stats_default)
+KMF_PROPERTY(SegFitHeapsEmptyDefault, is_found, example::SegFitHeapsSubject, HeapBug::empty_default)

@@ -26,6 +26,19 @@
 //                      sentinel where the old end was                          → METADATA
 //   stats_div0         the mean-block metric divides by the number of used
 //                      blocks, which is 0 on an empty heap                     → STATS
+//   init_keeps_heap    a second init of the same arena "succeeds" but keeps
+//                      the old heap, though the contract says it starts over  → EMPTY / WALK
+//   half_init          init records the arena before checking it: after a
+//                      failed init, stats() walks a heap never laid out       → CRASH (SIGSEGV)
+//   pool_wrong_class   add_pool lists the pool's free block by the pool's size,
+//                      not its payload's: a class above the block, so a request
+//                      of that class gets a block too small for it              → SELF-CHECK / IN-BOUNDS
+//   shrink_spin        realloc shrinking in place loops until the excess is
+//                      split off, forever when it is too small for a block    → HANG
+//
+// add_pool(base, size) lays out another region (TLSF's tlsf_add_pool): its
+// own blocks and sentinel, its free blocks in the same class lists; a block
+// never merges across regions (a region's first block has prev_size 0).
 #pragma once
 
 #include <algorithm>
@@ -50,8 +63,13 @@ class SegFit {
     calloc_product,
     wrong_list,
     metadata_past_end,
-    stats_div0
+    stats_div0,
+    init_keeps_heap,
+    half_init,
+    pool_wrong_class,
+    shrink_spin
   };
+  static constexpr std::size_t MAX_POOLS = 4;
   static constexpr std::size_t HEADER = 16, GRANULE = 16, MIN_BLOCK = 16, SL_LOG2 = 2;
   static constexpr std::size_t SMALL = GRANULE << SL_LOG2;  // 64: below it classes are one granule apart
   static constexpr std::size_t MAX_BLOCK = std::size_t{1} << 40;
@@ -60,15 +78,36 @@ class SegFit {
   explicit SegFit(Bug bug = Bug::none) : bug_(bug) {}
 
   bool init(void* base, std::size_t size) {
+    if (bug_ == Bug::init_keeps_heap && base_ == base && size == arena_size())
+      return true;  // BUG: "already set up" — but the caller was promised a fresh heap
+    if (bug_ == Bug::half_init) base_ = static_cast<std::byte*>(base);  // BUG: recorded before the checks
     if (reinterpret_cast<std::uintptr_t>(base) % GRANULE || size % GRANULE || size < 2 * HEADER + MIN_BLOCK ||
         size - 2 * HEADER > MAX_BLOCK)
       return false;
     base_ = static_cast<std::byte*>(base);
+    nr_pools_ = 0;
     heads_.fill(nullptr);
     set_sentinel(base_ + size - HEADER, size - 2 * HEADER);
     Block* b = at(base_);
     *b = {size - 2 * HEADER, 0};
     insert(b);
+    return true;
+  }
+
+  /// Another region for the same heap; false when it is unusable or the
+  /// pool table is full.
+  bool add_pool(void* base, std::size_t size) {
+    if (!base_ || nr_pools_ == MAX_POOLS || reinterpret_cast<std::uintptr_t>(base) % GRANULE ||
+        size % GRANULE || size < 2 * HEADER + MIN_BLOCK || size - 2 * HEADER > MAX_BLOCK)
+      return false;
+    std::byte* lo = static_cast<std::byte*>(base);
+    const std::size_t payload_bytes = size - 2 * HEADER;
+    Block* end = at(lo + HEADER + payload_bytes);
+    *end = {0, payload_bytes};
+    pools_[nr_pools_++] = {lo, end};
+    Block* b = at(lo);
+    *b = {payload_bytes, 0};
+    insert(b, bug_ == Bug::pool_wrong_class ? size : payload_bytes);  // BUG: listed by the pool's size
     return true;
   }
 
@@ -105,11 +144,11 @@ class SegFit {
     Block* b = block_of(p);
     if (!b || b->is_free()) return;
     Block* n = next(b);
-    if (n != sentinel_ && n->is_free()) {  // merge forward
+    if (n->is_free()) {  // merge forward (a sentinel is never free)
       remove(n);
       b->size_flags = b->size() + HEADER + n->size();
     }
-    if (bug_ != Bug::no_backward_merge && b != first()) {  // (the BUG skips the backward merge)
+    if (bug_ != Bug::no_backward_merge && b->prev_size != 0) {  // (the BUG skips the backward merge)
       Block* pv = prev(b);
       if (pv->is_free()) {
         remove(pv);
@@ -130,7 +169,16 @@ class SegFit {
       free(p);
       return nullptr;
     }
-    if (n <= b->size()) return p;
+    if (n <= b->size()) {  // in place: the excess becomes a free block when it can hold one
+      const std::size_t need = std::max((n + GRANULE - 1) & ~(GRANULE - 1), MIN_BLOCK);
+      if (bug_ == Bug::shrink_spin) {
+        while (b->size() > need)  // BUG: spins when the excess is too small to split off
+          if (b->size() >= need + HEADER + MIN_BLOCK) split_off(b, need);
+      } else if (b->size() >= need + HEADER + MIN_BLOCK) {
+        split_off(b, need);
+      }
+      return p;
+    }
     void* q = alloc(n);
     if (!q) return nullptr;
     std::memcpy(q, p, std::min(b->size(), block_of(q)->size()));  // what both blocks hold
@@ -198,17 +246,32 @@ class SegFit {
     return false;
   }
 
+  /// Whether resize(new_size) would shrink the arena (the same rule, nothing changed).
+  bool can_shrink(std::size_t new_size) const {
+    const std::size_t old_size = arena_size();
+    if (!base_ || new_size % GRANULE || new_size < 2 * HEADER + MIN_BLOCK || new_size >= old_size)
+      return false;
+    const std::size_t cut = old_size - new_size;
+    const Block* last = prev(sentinel_);
+    return last->is_free() &&
+           (last->size() >= cut + MIN_BLOCK || (last->size() + HEADER == cut && last != first()));
+  }
   std::size_t usable_size(const void* p) const { return block_of(p)->size(); }
   bool is_empty() const {
     if (!base_) return true;
-    for (Block* b = first(); b != sentinel_; b = next(b))
-      if (!b->is_free()) return false;
-    return true;
+    bool empty = true;
+    for_regions([&](Block* lo, Block* end) {
+      for (Block* b = lo; b != end; b = next(b))
+        if (!b->is_free()) empty = false;
+    });
+    return empty;
   }
   template <class Visit>
   void walk(Visit visit) const {
-    for (Block* b = first(); b != sentinel_; b = next(b))
-      if (!b->is_free()) visit(payload(b), b->size());
+    for_regions([&](Block* lo, Block* end) {
+      for (Block* b = lo; b != end; b = next(b))
+        if (!b->is_free()) visit(payload(b), b->size());
+    });
   }
   struct Stats {
     std::size_t used_blocks = 0, used_bytes = 0, free_bytes = 0, largest_free = 0;
@@ -218,15 +281,17 @@ class SegFit {
   Stats stats() const {
     Stats st;
     if (!base_) return st;
-    for (Block* b = first(); b != sentinel_; b = next(b)) {
-      if (b->is_free()) {
-        st.free_bytes += b->size();
-        st.largest_free = std::max(st.largest_free, b->size());
-      } else {
-        ++st.used_blocks;
-        st.used_bytes += b->size();
+    for_regions([&](Block* lo, Block* end) {
+      for (Block* b = lo; b != end; b = next(b)) {
+        if (b->is_free()) {
+          st.free_bytes += b->size();
+          st.largest_free = std::max(st.largest_free, b->size());
+        } else {
+          ++st.used_blocks;
+          st.used_bytes += b->size();
+        }
       }
-    }
+    });
     if (bug_ == Bug::stats_div0 || st.used_blocks != 0)  // BUG: 0/0 on an empty heap
       st.mean_used_block = static_cast<double>(st.used_bytes) / static_cast<double>(st.used_blocks);
     return st;
@@ -241,21 +306,25 @@ class SegFit {
   std::optional<std::string> check() const {
     if (!base_) return std::nullopt;
     std::size_t free_blocks = 0;
-    bool prev_free = false;
-    std::size_t prev_size = 0;
-    for (Block* b = first(); b != sentinel_; b = next(b)) {
-      if (reinterpret_cast<std::byte*>(b) >= sentinel_meta_) return "a block lies past the sentinel";
-      if (b->prev_size != prev_size) return "a block's prev_size disagrees with the block before it";
-      if (b->is_free() && prev_free) return "two free blocks are neighbours";
-      if (b->is_free()) {
-        ++free_blocks;
-        if (!listed(b, class_of(b->size())))
-          return "a free block of " + std::to_string(b->size()) + " bytes is not in the list of its class " +
-                 std::to_string(class_of(b->size()));
+    std::optional<std::string> bad;
+    for_regions([&](Block* lo, Block* end) {
+      bool prev_free = false;
+      std::size_t prev_size = 0;
+      for (Block* b = lo; b != end && !bad; b = next(b)) {
+        if (end == sentinel_ && reinterpret_cast<std::byte*>(b) >= sentinel_meta_)
+          bad = "a block lies past the sentinel";
+        else if (b->prev_size != prev_size)
+          bad = "a block's prev_size disagrees with the block before it";
+        else if (b->is_free() && prev_free)
+          bad = "two free blocks are neighbours";
+        else if (b->is_free() && (++free_blocks, !listed(b, class_of(b->size()))))
+          bad = "a free block of " + std::to_string(b->size()) + " bytes is not in the list of its class " +
+                std::to_string(class_of(b->size()));
+        prev_free = b->is_free();
+        prev_size = b->size();
       }
-      prev_free = b->is_free();
-      prev_size = b->size();
-    }
+    });
+    if (bad) return bad;
     std::size_t listed_blocks = 0;
     for (Block* h : heads_)
       for (Block* b = h; b; b = b->next_free()) {
@@ -310,18 +379,43 @@ class SegFit {
   /// The used block whose payload starts at p, or nullptr (frees are
   /// validated by a walk, so stale pointers are harmless).
   Block* block_of(const void* p) const {
-    for (Block* b = first(); b != sentinel_; b = next(b))
-      if (payload(b) == p) return b;
-    return nullptr;
+    Block* found = nullptr;
+    for_regions([&](Block* lo, Block* end) {
+      for (Block* b = lo; b != end && !found; b = next(b))
+        if (payload(b) == p) found = b;
+    });
+    return found;
+  }
+  /// f(first block, end sentinel) for the arena, then every pool.
+  template <class F>
+  void for_regions(F f) const {
+    f(first(), sentinel_);
+    for (std::size_t i = 0; i < nr_pools_; ++i) f(at(pools_[i].base), pools_[i].end);
+  }
+  /// The used block b keeps `need` bytes; the rest becomes a free block
+  /// (merged with a free block after it).
+  void split_off(Block* b, std::size_t need) {
+    Block* rest = at(payload(b) + need);
+    *rest = {b->size() - need - HEADER, need};  // used, so free() below merges it
+    b->size_flags = need;
+    fix_prev_of(next(rest), rest->size());
+    free(payload(rest));
+  }
+  std::size_t arena_size() const {
+    return base_ && sentinel_
+               ? static_cast<std::size_t>(reinterpret_cast<std::byte*>(sentinel_) + HEADER - base_)
+               : 0;
   }
   bool listed(Block* b, std::size_t c) const {
     for (Block* x = heads_[c]; x; x = x->next_free())
       if (x == b) return true;
     return false;
   }
-  void insert(Block* b) {
+  void insert(Block* b) { insert(b, b->size()); }
+  /// Lists b in the class of `by_size` (its own size, unless a bug says otherwise).
+  void insert(Block* b, std::size_t by_size) {
     b->size_flags = b->size() | FREE;
-    std::size_t c = class_of(b->size());
+    std::size_t c = class_of(by_size);
     if (bug_ == Bug::wrong_list && b->size() >= SMALL && class_of(b->size() - 1) != c) c -= 1;  // BUG
     b->next_free() = heads_[c];
     b->prev_free() = nullptr;
@@ -341,6 +435,12 @@ class SegFit {
   Block* sentinel_ = nullptr;
   std::byte* sentinel_meta_ = nullptr;
   std::array<Block*, NR_CLASSES> heads_{};
+  struct Region {
+    std::byte* base;
+    Block* end;  ///< the pool's sentinel
+  };
+  std::array<Region, MAX_POOLS> pools_{};
+  std::size_t nr_pools_ = 0;
 };
 
 /// The adapter. `self_check` off shows that the model finds the merge bug
@@ -356,7 +456,7 @@ class SegFitSubject : public kmf::ArenaSubject {
   kmf::Caps capabilities() const override {
     return kmf::CAP_ALIGN | kmf::CAP_REALLOC | kmf::CAP_USABLE_SIZE | kmf::CAP_IS_EMPTY | kmf::CAP_WALK |
            kmf::CAP_RESIZE | kmf::CAP_METADATA | kmf::CAP_STALE_FREE | kmf::CAP_CONTRACT | kmf::CAP_CALLOC |
-           kmf::CAP_STATS | (self_check_ ? kmf::Caps{kmf::CAP_SELF_CHECK} : 0);
+           kmf::CAP_STATS | kmf::CAP_POOLS | (self_check_ ? kmf::Caps{kmf::CAP_SELF_CHECK} : 0);
   }
   kmf::ArenaGeometry geometry() const override {
     return {.min_size = 256,
@@ -391,25 +491,29 @@ class SegFitSubject : public kmf::ArenaSubject {
     return heap_.alloc(size);
   }
   void free(void* p) override { heap_.free(p); }
+  bool add_pool(void* base, std::size_t size) override { return heap_.add_pool(base, size); }
   void* realloc(void* p, std::size_t size) override { return heap_.realloc(p, size); }
   void* calloc(std::size_t n, std::size_t size) override { return heap_.calloc(n, size); }
   bool resize(std::size_t new_size) override { return heap_.resize(new_size); }
+  bool can_shrink(std::size_t new_size) const override { return heap_.can_shrink(new_size); }
   std::size_t usable_size(const void* p) const override { return heap_.usable_size(p); }
   bool is_empty() const override { return heap_.is_empty(); }
   void walk(const BlockVisitor& visit) const override { heap_.walk(visit); }
   void metadata(const BlockVisitor& visit) const override { visit(heap_.sentinel(), SegFit::HEADER); }
   std::optional<std::string> check() const override { return heap_.check(); }
-  kmf::ArenaStats stats() const override {
-    const SegFit::Stats st = heap_.stats();
+  kmf::ArenaStats stats() const override { return to_stats(heap_.stats()); }
+  // A block's payload exceeds its request by under 16 (rounding) + 32 (an
+  // unsplit tail); every block and the sentinel cost a 16-byte header.
+  kmf::StatsTolerance stats_tolerance() const override { return {.per_block = 48, .fixed = 64}; }
+
+ protected:
+  static kmf::ArenaStats to_stats(const SegFit::Stats& st) {
     return {.used_blocks = st.used_blocks,
             .used_bytes = st.used_bytes,
             .free_bytes = st.free_bytes,
             .largest_free = st.largest_free,
             .metrics = {{"mean_used_block", st.mean_used_block}}};
   }
-  // A block's payload exceeds its request by under 16 (rounding) + 32 (an
-  // unsplit tail); every block and the sentinel cost a 16-byte header.
-  kmf::StatsTolerance stats_tolerance() const override { return {.per_block = 48, .fixed = 64}; }
 
  private:
   SegFit heap_;
@@ -418,38 +522,96 @@ class SegFitSubject : public kmf::ArenaSubject {
 };
 
 /// The segregated-fit allocator behind a heap-handle API: the default heap
-/// (init/alloc/free) and EXTRA more, each a SegFit over its own arena. The
-/// planted bug (SegFitHeapsSubject{true}): the per-heap alloc forgets its
-/// handle and allocates from the default heap — a block of heap 1 lands in
-/// heap 0's arena (IN-BOUNDS).
+/// (init/alloc/free) and EXTRA more, each a SegFit over its own arena, with
+/// every per-heap call (alloc_in, realloc_in, calloc_in, walk_in, stats_in …).
+/// Planted bugs (HeapBug): one per-heap function forgets its handle and
+/// works on the default heap — alloc_in, calloc_in or realloc_in hand out
+/// a block of heap 0's arena (IN-BOUNDS), walk_in walks heap 0 (WALK),
+/// stats_in counts heap 0 (STATS), is_empty_in asks heap 0 (EMPTY).
+/// `heap_bug` plants a SegFit::Bug in the extra heaps only (the default
+/// heap stays correct), to show every oracle runs per heap.
 class SegFitHeapsSubject : public SegFitSubject {
  public:
+  enum class HeapBug {
+    none,
+    alloc_default,
+    calloc_default,
+    realloc_default,
+    walk_default,
+    stats_default,
+    empty_default
+  };
   static constexpr unsigned EXTRA = 2;
-  explicit SegFitHeapsSubject(bool planted_bug = false) : planted_bug_(planted_bug) {}
+  explicit SegFitHeapsSubject(HeapBug bug = HeapBug::none, SegFit::Bug heap_bug = SegFit::Bug::none,
+                              bool self_check = true, bool model = true)
+      : SegFitSubject(SegFit::Bug::none, self_check, model),
+        bug_(bug),
+        heaps_{SegFit(heap_bug), SegFit(heap_bug)} {}
+  explicit SegFitHeapsSubject(int bug) : SegFitHeapsSubject(static_cast<HeapBug>(bug)) {}
   std::string_view name() const override { return "segregated-fit heaps example"; }
   kmf::Caps capabilities() const override { return SegFitSubject::capabilities() | kmf::CAP_HEAPS; }
   unsigned extra_heaps() const override { return EXTRA; }
   bool init_heap(unsigned h, void* base, std::size_t size, std::size_t) override {
-    return h >= 1 && h <= EXTRA && heaps_[h - 1].init(base, size);
+    return valid(h) && heaps_[h - 1].init(base, size);
   }
   void* alloc_in(unsigned h, std::size_t size, std::size_t align) override {
-    if (h < 1 || h > EXTRA || align > SegFit::GRANULE || (align != 0 && !std::has_single_bit(align)))
-      return nullptr;
-    if (planted_bug_) return SegFitSubject::alloc(size, align);  // BUG: the default heap, not heap h
+    if (!valid(h) || align > SegFit::GRANULE || (align != 0 && !std::has_single_bit(align))) return nullptr;
+    if (bug_ == HeapBug::alloc_default) return SegFitSubject::alloc(size, align);  // BUG: the default heap
     return heaps_[h - 1].alloc(size);
   }
   void free_in(unsigned h, void* p) override {
-    if (h >= 1 && h <= EXTRA) heaps_[h - 1].free(p);
+    if (valid(h)) heaps_[h - 1].free(p);
+  }
+  void* realloc_in(unsigned h, void* p, std::size_t size) override {
+    if (!valid(h)) return nullptr;
+    if (bug_ == HeapBug::realloc_default && p && size > heaps_[h - 1].usable_size(p)) {
+      void* q = SegFitSubject::alloc(size, 0);  // BUG: a growing block moves to the default heap
+      if (!q) return nullptr;
+      std::memcpy(q, p, heaps_[h - 1].usable_size(p));
+      heaps_[h - 1].free(p);
+      return q;
+    }
+    return heaps_[h - 1].realloc(p, size);
+  }
+  void* calloc_in(unsigned h, std::size_t n, std::size_t size) override {
+    if (!valid(h)) return nullptr;
+    if (bug_ == HeapBug::calloc_default) return SegFitSubject::calloc(n, size);  // BUG: the default heap
+    return heaps_[h - 1].calloc(n, size);
+  }
+  std::size_t usable_size_in(unsigned h, const void* p) const override {
+    return valid(h) ? heaps_[h - 1].usable_size(p) : 0;
+  }
+  bool resize_in(unsigned h, std::size_t new_size) override {
+    return valid(h) && heaps_[h - 1].resize(new_size);
+  }
+  bool can_shrink_in(unsigned h, std::size_t new_size) const override {
+    return valid(h) && heaps_[h - 1].can_shrink(new_size);
+  }
+  bool is_empty_in(unsigned h) const override {
+    if (bug_ == HeapBug::empty_default) return SegFitSubject::is_empty();  // BUG: the default heap
+    return valid(h) && heaps_[h - 1].is_empty();
+  }
+  void walk_in(unsigned h, const BlockVisitor& visit) const override {
+    if (bug_ == HeapBug::walk_default) return SegFitSubject::walk(visit);  // BUG: the default heap
+    if (valid(h)) heaps_[h - 1].walk(visit);
+  }
+  void metadata_in(unsigned h, const BlockVisitor& visit) const override {
+    if (valid(h)) visit(heaps_[h - 1].sentinel(), SegFit::HEADER);
+  }
+  kmf::ArenaStats stats_in(unsigned h) const override {
+    if (bug_ == HeapBug::stats_default) return SegFitSubject::stats();  // BUG: the default heap
+    return valid(h) ? to_stats(heaps_[h - 1].stats()) : kmf::ArenaStats{};
   }
   std::optional<std::string> check() const override {
-    for (const SegFit& heap : heaps_)
-      if (auto msg = heap.check()) return *msg;
+    for (unsigned h = 1; h <= EXTRA; ++h)
+      if (auto msg = heaps_[h - 1].check()) return "heap " + std::to_string(h) + ": " + *msg;
     return SegFitSubject::check();
   }
 
  private:
-  bool planted_bug_;
-  std::array<SegFit, EXTRA> heaps_{SegFit(SegFit::Bug::none), SegFit(SegFit::Bug::none)};
+  static bool valid(unsigned h) { return h >= 1 && h <= EXTRA; }
+  HeapBug bug_;
+  std::array<SegFit, EXTRA> heaps_;
 };
 
 }  // namespace example

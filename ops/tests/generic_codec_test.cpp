@@ -3,6 +3,8 @@
 // target's capabilities and geometry, and round trips both ways.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "alloc/fault.h"
 #include "ops/generic_binary.h"
 #include "ops/generic_text.h"
@@ -152,6 +154,42 @@ TEST(GenericBinary, decode_encode_decode_is_the_identity_and_text_round_trips_to
       }
     }
   }
+}
+
+TEST(GenericBinary, heap_targets_carry_a_heap_on_every_per_heap_op_and_round_trip) {
+  GenericTarget t = arena_target(CAP_ALL);
+  t.extra_heaps = 2;
+  Rng rng(11);
+  std::map<GenericVerb, unsigned> in_other_heaps;  // ops outside heap 0, per verb
+  for (int i = 0; i < 400; ++i) {
+    const GenericProgram p = decode_generic(random_bytes(rng, 400), t);
+    std::size_t dropped = 99;
+    ASSERT_EQ(decode_generic(encode_generic(p, t, &dropped), t), p) << print_generic(p);
+    EXPECT_EQ(dropped, 0u);
+    const GenericParseResult text = parse_generic(print_generic(p));
+    ASSERT_TRUE(text.ok()) << text.error().to_string();
+    EXPECT_EQ(text.program(), p);
+    for (const GenericOp& op : p.ops) {
+      EXPECT_LE(op.heap, 2u);
+      if (op.heap) ++in_other_heaps[op.verb];
+      if (op.verb == GenericVerb::realloc && op.src != NO_SLOT) {
+        EXPECT_EQ(op.heap, 0u);  // a block is realloc'ed in its own heap
+      }
+    }
+  }
+  for (GenericVerb v : {GenericVerb::alloc, GenericVerb::calloc, GenericVerb::realloc, GenericVerb::resize,
+                        GenericVerb::walk, GenericVerb::stats})
+    EXPECT_GT(in_other_heaps[v], 10u) << static_cast<int>(v);
+  // the text form: heap= where it means something, an error elsewhere
+  const GenericParseResult r = parse_generic(
+      "b0 = alloc 8 heap=1\nb1 = calloc 2 8 heap=2\nb2 = realloc null 8 heap=1\nb3 = realloc b0 64\n"
+      "walk heap=1\nstats heap=2\nresize 1K heap=1\n");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(print_generic(r.program()),
+            "b0 = alloc 8 heap=1\nb1 = calloc 2 8 heap=2\nb2 = realloc null 8 heap=1\nb3 = realloc b0 64\n"
+            "walk heap=1\nstats heap=2\nresize 1K heap=1\n");
+  EXPECT_FALSE(parse_generic("b0 = alloc 8 heap=1\nb1 = realloc b0 64 heap=2\n").ok());
+  EXPECT_FALSE(parse_generic("free heap=1\n").ok());
 }
 
 TEST(GenericBinary, encoding_a_parsed_program_drops_what_the_target_cannot_run) {
