@@ -113,6 +113,20 @@ struct Ref {
   std::size_t index = 0;
 };
 
+/// Why `c` promises null for a request of `size` bytes aligned to `align`
+/// (0: the default), or "": above max_block, above max_align, or an
+/// alignment that is not a power of two where the contract refuses those.
+/// Arenas add their own size limit (the arena) in front of it.
+std::string contract_refusal(const Contract& c, std::uint64_t size, std::uint64_t align) {
+  if (c.max_block && size > c.max_block)
+    return "the request is above the contract's max_block " + std::to_string(c.max_block);
+  if (align > c.max_align)
+    return "the alignment is above the contract's max_align " + std::to_string(c.max_align);
+  if (align && !std::has_single_bit(align) && c.non_pow2_align == Contract::NonPow2::refused)
+    return "the alignment is not a power of two";
+  return {};
+}
+
 // ---- the shared run ---------------------------------------------------------------------
 
 class Run {
@@ -605,13 +619,7 @@ class ArenaRun : public Run {
     const Contract c = s_.contract();
     if (space == 0) space = size_;
     if (size > space) return "the request is larger than the " + std::to_string(space) + "-byte arena";
-    if (c.max_block && size > c.max_block)
-      return "the request is above the contract's max_block " + std::to_string(c.max_block);
-    if (align > c.max_align)
-      return "the alignment is above the contract's max_align " + std::to_string(c.max_align);
-    if (align && !std::has_single_bit(align) && c.non_pow2_align == Contract::NonPow2::refused)
-      return "the alignment is not a power of two";
-    return {};
+    return contract_refusal(c, size, align);
   }
   /// Requests only a contract makes runnable: size 0 and alignments that
   /// are not powers of two. "" when the op may run.
@@ -1131,14 +1139,7 @@ class ObjectRun : public Run {
   bool contract() const { return (caps_ & CAP_CONTRACT) != 0; }
   /// Why the contract promises null for a request, or "" when it does not.
   std::string refused(std::uint64_t size, std::uint64_t align) const {
-    if (!contract()) return {};
-    if (c_.max_block && size > c_.max_block)
-      return "the request is above the contract's max_block " + std::to_string(c_.max_block);
-    if (align > c_.max_align)
-      return "the alignment is above the contract's max_align " + std::to_string(c_.max_align);
-    if (!std::has_single_bit(align) && c_.non_pow2_align == Contract::NonPow2::refused)
-      return "the alignment is not a power of two";
-    return {};
+    return contract() ? contract_refusal(c_, size, align) : std::string();
   }
   /// Why a request is not sent, or "" when it may be: size 0 and odd
   /// alignments need a contract that takes them, and a request above the
