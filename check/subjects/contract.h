@@ -16,7 +16,7 @@
 //   align not a power of two             skipped / null / a block at a multiple of it (non_pow2_align)
 //   size 0                               zero_size: null, or a unique block (then it is freed like any)
 //   realloc(p, n) returns null           p stays live, every byte of it unchanged
-//   realloc(nullptr, n)                  realloc_null: acts as alloc(n), or returns null
+//   realloc(nullptr, n)                  realloc_null: acts as alloc(n), or returns null (or untested: never sent)
 //   realloc(p, 0)                        realloc_zero: frees p and returns null, or returns a
 //                                        minimal block (p consumed), or either
 //
