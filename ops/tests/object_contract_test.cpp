@@ -95,7 +95,7 @@ class Slots : public ObjectSubject {
 
  private:
   std::size_t index(const void* p) const {
-    return static_cast<std::size_t>(static_cast<const std::byte*>(p) - mem_);
+    return static_cast<std::size_t>(static_cast<const std::byte*>(p) - mem_) / SLOT;
   }
   Bug bug_;
   Contract c_;
