@@ -1237,6 +1237,14 @@ class ObjectRun : public Run {
         return fail(Inv::CONTRACT, {before->addr + *off},
                     call + " failed, but byte " + std::to_string(*off) + " of " + name(op.src) +
                         " changed: a failed realloc must leave the block live and intact");
+      if (caps_ & CAP_WALK) {  // a block with no stamps (size 0) shows only here
+        bool reported = false;
+        s_.walk([&](const void* p, std::size_t) { reported = reported || addr_of(p) == before->addr; });
+        if (!reported)
+          return fail(Inv::CONTRACT, {before->addr},
+                      call + " failed, but the walk no longer reports " + name(op.src) +
+                          ": a failed realloc must leave the block live");
+      }
       kept_.emplace(op.src, op_index_);
       return true;
     }

@@ -38,7 +38,8 @@ class Slots : public ObjectSubject {
   };
   static constexpr std::size_t SLOT = 256, N = 64;
 
-  explicit Slots(Bug bug = Bug::none, Contract c = honest()) : bug_(bug), c_(c) {}
+  explicit Slots(Bug bug = Bug::none, Contract c = honest(), bool walked = false)
+      : bug_(bug), c_(c), walked_(walked) {}
   static Contract honest() {
     Contract c;
     c.max_block = SLOT;
@@ -51,7 +52,13 @@ class Slots : public ObjectSubject {
   }
 
   std::string_view name() const override { return "slots"; }
-  Caps capabilities() const override { return CAP_ALIGN | CAP_REALLOC | CAP_CONTRACT; }
+  Caps capabilities() const override {
+    return CAP_ALIGN | CAP_REALLOC | CAP_CONTRACT | (walked_ ? Caps{CAP_WALK} : Caps{0});
+  }
+  void walk(const BlockVisitor& visit) const override {
+    for (std::size_t i = 0; i < N; ++i)
+      if (used_[i]) visit(&mem_[i * SLOT], SLOT);
+  }
   Contract contract() const override { return c_; }
 
   void* allocate(std::size_t size, std::size_t align) override {
@@ -99,6 +106,7 @@ class Slots : public ObjectSubject {
   }
   Bug bug_;
   Contract c_;
+  bool walked_;
   alignas(SLOT) std::byte mem_[SLOT * N] = {};
   std::array<bool, N> used_{};
 };
@@ -174,6 +182,19 @@ TEST(ObjectContract, a_failed_realloc_that_releases_its_block_is_contract_when_i
   EXPECT_EQ(v.op_index, 2u);
   EXPECT_NE(v.explanation.find("which the failed realloc at op 1 had to leave live"), std::string::npos)
       << v.explanation;
+}
+
+TEST(ObjectContract, with_a_walk_a_released_block_without_stamps_is_contract_at_once) {
+  // Size 0: no byte to read back, but the walk no longer reports the block.
+  const auto bug = Slots::Bug::failed_realloc_releases;
+  Slots s(bug, Slots::honest(), true);
+  const GenericResult r = run(s, "b0 = alloc 0\nb1 = realloc b0 1000\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(invariant_name(r.violation->id), "CONTRACT");
+  EXPECT_EQ(r.violation->op_index, 1u);
+  EXPECT_NE(r.violation->explanation.find("the walk no longer reports b0"), std::string::npos)
+      << r.violation->explanation;
+  expect_clean(Slots(Slots::Bug::none, Slots::honest(), true), HOSTILE);
 }
 
 TEST(ObjectContract, realloc_to_0_must_give_a_block_when_the_contract_says_minimal) {
