@@ -296,7 +296,7 @@ std::string op_text(const GenericProgram& p, std::size_t index) {
 std::string op_kind(const GenericProgram& p, std::size_t index) {
   if (index == INIT_OP) return "init";
   if (index >= p.ops.size()) return "teardown";
-  const std::string text = op_text(p, index);
+  const std::string text = op_text(p, index);  // a string: a view of the temporary would dangle
   std::size_t at = text.find(" = ");
   std::size_t from = at == std::string::npos ? 0 : at + 3;
   std::size_t to = text.find(' ', from);

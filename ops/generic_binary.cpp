@@ -56,7 +56,7 @@ unsigned heap_count(const GenericTarget& t) {
 /// Targets whose contract tests calls before init read one more header
 /// byte: early = (byte mod 4 == 0).
 bool early_header(const GenericTarget& t) {
-  return hostile(t) && t.contract.before_init == Contract::BeforeInit::refused;
+  return arena_kind(t) && hostile(t) && t.contract.before_init == Contract::BeforeInit::refused;
 }
 
 std::vector<Rec> record_table(const GenericTarget& t) {
@@ -73,7 +73,7 @@ std::vector<Rec> record_table(const GenericTarget& t) {
   if (objects && (t.caps & CAP_STALE_FREE)) add(Rec::double_free, 1);
   if (arena && (t.caps & CAP_CALLOC)) add(Rec::calloc, 2);
   if (arena && (t.caps & CAP_STATS)) add(Rec::stats, 1);
-  if (hostile(t) && t.contract.second_init != Contract::SecondInit::untested) add(Rec::init, 1);
+  if (arena && hostile(t) && t.contract.second_init != Contract::SecondInit::untested) add(Rec::init, 1);
   if (arena && (t.caps & CAP_POOLS)) add(Rec::add_pool, 1);
   return table;
 }
@@ -152,7 +152,9 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     const std::uint8_t m = in.u8();
     std::uint64_t v;
     if (hostile_ok && m >= HOSTILE && m < SMALL_SIZE) {
-      return m == HOSTILE_U64 ? in.u64() : hostile_size(t, whole, m - HOSTILE);
+      if (m != HOSTILE_U64) return hostile_size(t, whole, m - HOSTILE);
+      const std::uint64_t v = in.u64();
+      return arena_kind(t) || host_safe_request(t.contract, true, v, 0) ? v : HOST_MAX_REQUEST;
     } else if (m < SMALL_SIZE) {
       v = (std::uint64_t{1} << ((m / 3) % 17)) + m % 3 - 1;
     } else if (m < FRACTION) {
@@ -164,12 +166,18 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
     }
     return std::clamp<std::uint64_t>(v, hostile_ok ? 0 : 1, max_req);  // hostile: 2^0 + 0 − 1 is size 0
   };
+  // Object targets: an alignment host_safe_request() refuses becomes the largest ordinary one.
+  auto bounded = [&](std::uint64_t a) {
+    return arena_kind(t) || host_safe_request(t.contract, true, 0, a)
+               ? a
+               : std::bit_floor(std::max<std::uint64_t>(t.max_align, 1));
+  };
   auto align = [&]() -> std::uint64_t {
     const std::uint8_t a = in.u8();
     if (hostile_ok) {
-      if (a >= ALIGN_ESCAPE) return (t.caps & CAP_ALIGN) ? std::uint64_t{1} << (in.u8() % 64) : 0;
+      if (a >= ALIGN_ESCAPE) return (t.caps & CAP_ALIGN) ? bounded(std::uint64_t{1} << (in.u8() % 64)) : 0;
       if (!(t.caps & CAP_ALIGN)) return 0;
-      if (a % 16 == 14) return std::uint64_t{1} << 63;
+      if (a % 16 == 14) return bounded(std::uint64_t{1} << 63);
       if (a % 16 == 15)
         return t.contract.non_pow2_align == Contract::NonPow2::skip ? 0 : ODD_ALIGNS[(a / 16) % 4];
       return ALIGNS[a % 16];
@@ -211,7 +219,8 @@ GenericProgram decode_generic(std::span<const std::uint8_t> bytes, const Generic
         break;
       case Rec::realloc: {
         const std::uint8_t b = in.u8();
-        const bool from_null = hostile_ok && (b >= NULL_SLOT || slots.live_list().empty());
+        const bool from_null = hostile_ok && t.contract.realloc_null != Contract::ReallocNull::untested &&
+                               (b >= NULL_SLOT || slots.live_list().empty());
         const Slot s = from_null ? NO_SLOT : pick(slots.live_list(), b);
         const std::uint64_t sz = size();
         const std::uint64_t al = realloc_align ? align() : 0;
@@ -387,7 +396,7 @@ std::vector<std::uint8_t> encode_generic(const GenericProgram& p, const GenericT
       case GenericVerb::realloc:
         code = opcode(Rec::realloc);
         if (op.src == NO_SLOT)
-          idx = hostile_ok ? NULL_SLOT : -1;
+          idx = hostile_ok && t.contract.realloc_null != Contract::ReallocNull::untested ? NULL_SLOT : -1;
         else
           idx = index_in(slots.live_list(), src);
         break;

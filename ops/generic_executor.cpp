@@ -113,6 +113,20 @@ struct Ref {
   std::size_t index = 0;
 };
 
+/// Why `c` promises null for a request of `size` bytes aligned to `align`
+/// (0: the default), or "": above max_block, above max_align, or an
+/// alignment that is not a power of two where the contract refuses those.
+/// Arenas add their own size limit (the arena) in front of it.
+std::string contract_refusal(const Contract& c, std::uint64_t size, std::uint64_t align) {
+  if (c.max_block && size > c.max_block)
+    return "the request is above the contract's max_block " + std::to_string(c.max_block);
+  if (align > c.max_align)
+    return "the alignment is above the contract's max_align " + std::to_string(c.max_align);
+  if (align && !std::has_single_bit(align) && c.non_pow2_align == Contract::NonPow2::refused)
+    return "the alignment is not a power of two";
+  return {};
+}
+
 // ---- the shared run ---------------------------------------------------------------------
 
 class Run {
@@ -672,13 +686,7 @@ class ArenaRun : public Run {
                                : "the largest ") +
              std::to_string(room) + "-byte " +
              (pools_.empty() || h ? "arena" : "region (the arena or a pool)");
-    if (c.max_block && size > c.max_block)
-      return "the request is above the contract's max_block " + std::to_string(c.max_block);
-    if (align > c.max_align)
-      return "the alignment is above the contract's max_align " + std::to_string(c.max_align);
-    if (align && !std::has_single_bit(align) && c.non_pow2_align == Contract::NonPow2::refused)
-      return "the alignment is not a power of two";
-    return {};
+    return contract_refusal(c, size, align);
   }
   /// The largest block heap h could ever hand out: its arena, or for heap 0
   /// a larger pool.
@@ -837,7 +845,8 @@ class ArenaRun : public Run {
     if (const std::string why = not_runnable(op.size, align); !why.empty())
       return no_block(op.dst, "(" + why + ": skipped)");
     const bool from_null = op.src == NO_SLOT;
-    if (from_null && !contract()) return no_block(op.dst, "(realloc(nullptr) needs CAP_CONTRACT: skipped)");
+    if (from_null && (!contract() || s_.contract().realloc_null == Contract::ReallocNull::untested))
+      return no_block(op.dst, "(realloc(nullptr) needs a contract that tests it: skipped)");
     if (!from_null && slot(op.src).state != State::live)
       return no_block(op.dst, "(source not live: skipped)");
     // A block is realloc'ed through its own heap; realloc(nullptr) through the op's.
@@ -1199,12 +1208,17 @@ class ArenaRun : public Run {
 class ObjectRun : public Run {
  public:
   ObjectRun(ObjectSubject& s, const GenericProgram& p, const GenericExecOptions& o)
-      : Run(p, o, s.name()), s_(s), caps_(s.capabilities()) {}
+      : Run(p, o, s.name()),
+        s_(s),
+        caps_(s.capabilities()),
+        c_((caps_ & CAP_CONTRACT) ? s.contract() : Contract{}) {}
 
  private:
   std::uint64_t align_of(std::uint64_t a) const {
     constexpr std::uint64_t DEFAULT = alignof(std::max_align_t);
-    return (caps_ & CAP_ALIGN) && a ? std::max(a, DEFAULT) : DEFAULT;
+    if (!(caps_ & CAP_ALIGN) || !a) return DEFAULT;
+    return std::has_single_bit(a) ? std::max(a, DEFAULT)
+                                  : a;  // a non-power of two goes as asked (CAP_CONTRACT)
   }
   bool check_block(Rec& b, const std::string& what) {
     if (b.addr % b.align != 0)
@@ -1218,29 +1232,165 @@ class ObjectRun : public Run {
                         " for a request of " + std::to_string(b.size) + " bytes");
     }
     b.span = std::max<std::uint64_t>({b.size, b.usable.value_or(0), 1});
+    if (const auto o = overlapping(b.addr, b.addr + b.span); o && !o->reserve) {
+      const auto kept = kept_.find(static_cast<Slot>(o->index));
+      if (kept != kept_.end())
+        return fail(Inv::CONTRACT, {b.addr, rec(*o).addr},
+                    what + " [" + hex(b.addr) + ", +" + std::to_string(b.span) + ") overlaps " +
+                        describe(*o) + ", which the failed realloc at op " + std::to_string(kept->second) +
+                        " had to leave live: the allocator released it");
+    }
     return check_overlap(b.addr, b.span, what);
   }
-  bool run_op(const GenericOp& op) override {
-    switch (op.verb) {
-      case GenericVerb::alloc: {
-        Rec b;
-        b.size = op.size;
-        b.align = align_of(op.align);
-        void* p = s_.allocate(op.size, b.align);
-        if (!p) return no_block(op.dst, "-> null");
-        b.addr = addr_of(p);
-        note("-> " + hex(b.addr));
-        if (!check_block(b, "the new block " + name(op.dst))) return false;
-        bind(op.dst, b);
-        stamp(slot(op.dst));
+
+  // ---- the contract (check/subjects/contract.h) ----------------------------------------
+  bool contract() const { return (caps_ & CAP_CONTRACT) != 0; }
+  /// Why the contract promises null for a request, or "" when it does not.
+  std::string refused(std::uint64_t size, std::uint64_t align) const {
+    return contract() ? contract_refusal(c_, size, align) : std::string();
+  }
+  /// Why a request is not sent, or "" when it may be: size 0 and odd
+  /// alignments need a contract that takes them, and a request above the
+  /// host bounds is sent only when the contract promises null for it.
+  std::string not_runnable(std::uint64_t size, std::uint64_t align) const {
+    if (size == 0 && !contract()) return "size 0 needs CAP_CONTRACT";
+    if (!std::has_single_bit(align) && (!contract() || c_.non_pow2_align == Contract::NonPow2::skip))
+      return "an alignment that is not a power of two needs a contract that takes it";
+    if (!host_safe_request(c_, contract(), size, align))
+      return "a request above " + std::to_string(HOST_MAX_REQUEST) + " bytes or aligned above " +
+             std::to_string(HOST_MAX_ALIGN) + " is sent only when the contract promises null for it";
+    return {};
+  }
+  static std::string request_text(const std::string& call, std::uint64_t size, std::uint64_t align) {
+    return call + " of " + std::to_string(size) + " bytes aligned to " + std::to_string(align);
+  }
+  /// A block came back: CONTRACT when the contract promised null.
+  bool judge_returned(const std::string& call, std::uint64_t a, std::uint64_t size, std::uint64_t align) {
+    if (const std::string why = refused(size, align); !why.empty())
+      return fail(Inv::CONTRACT, {a},
+                  call + " returned " + hex(a) + ", but " + why + ": the contract promises null");
+    if (size == 0 && contract() && c_.zero_size == Contract::ZeroSize::null)
+      return fail(Inv::CONTRACT, {a},
+                  call + " returned " + hex(a) + ", but the contract says size 0 returns null");
+    return true;
+  }
+  /// Null came back: CONTRACT when size 0 must give a unique block (an
+  /// object heap grows: no model is needed to say one fits).
+  bool judge_null(const std::string& call, std::uint64_t size, std::uint64_t align) {
+    if (size == 0 && contract() && c_.zero_size == Contract::ZeroSize::unique && refused(size, align).empty())
+      return fail(Inv::CONTRACT, {},
+                  call + " returned null, but the contract says size 0 returns a unique block");
+    return true;
+  }
+
+  bool alloc(const GenericOp& op) {
+    Rec b;
+    b.size = op.size;
+    b.align = align_of(op.align);
+    if (const std::string why = not_runnable(op.size, b.align); !why.empty())
+      return no_block(op.dst, "(" + why + ": skipped)");
+    const std::string call = request_text("allocate", op.size, b.align);
+    void* p = s_.allocate(op.size, b.align);
+    if (!p) {
+      bind_null(op.dst);
+      note("-> null");
+      return judge_null(call, op.size, b.align);
+    }
+    b.addr = addr_of(p);
+    note("-> " + hex(b.addr));
+    if (!judge_returned(call, b.addr, op.size, b.align)) return false;
+    if (!check_block(b, "the new block " + name(op.dst))) return false;
+    bind(op.dst, b);
+    stamp(slot(op.dst));
+    return true;
+  }
+
+  bool realloc(const GenericOp& op) {
+    if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
+    const bool from_null = op.src == NO_SLOT;
+    if (from_null && (!contract() || c_.realloc_null == Contract::ReallocNull::untested))
+      return no_block(op.dst, "(realloc(nullptr) needs a contract that tests it: skipped)");
+    if (!from_null && slot(op.src).state != State::live)
+      return no_block(op.dst, "(source not live: skipped)");
+    const std::uint64_t align = from_null ? align_of(0) : slot(op.src).align;
+    if (const std::string why = not_runnable(op.size, align); !why.empty())
+      return no_block(op.dst, "(" + why + ": skipped)");
+    std::optional<Rec> before;
+    if (!from_null) {
+      if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at realloc")) return false;
+      before = slot(op.src);
+    }
+    const std::string call = request_text(
+        from_null ? std::string("reallocate(nullptr)") : "reallocate of " + name(op.src), op.size, align);
+    void* q =
+        s_.reallocate(before ? ptr_of(before->addr) : nullptr, before ? before->size : 0, op.size, align);
+    if (!q) {
+      bind_null(op.dst);
+      if (!before) {
+        note("-> null");
+        return c_.realloc_null == Contract::ReallocNull::refuses || judge_null(call, op.size, align);
+      }
+      if (op.size == 0 && contract()) {
+        if (c_.realloc_zero == Contract::ReallocZero::minimal)
+          return fail(Inv::CONTRACT, {before->addr},
+                      call + " returned null, but the contract says realloc(p, 0) returns a minimal block");
+        unbind(op.src);  // realloc(p, 0) freed p
+        kept_.erase(op.src);
+        note("-> null (" + name(op.src) + " freed)");
         return true;
       }
+      note("-> null (" + name(op.src) + " stays live)");
+      if (!contract()) return true;
+      if (const auto off = changed(*before, before->size))
+        return fail(Inv::CONTRACT, {before->addr + *off},
+                    call + " failed, but byte " + std::to_string(*off) + " of " + name(op.src) +
+                        " changed: a failed realloc must leave the block live and intact");
+      if (caps_ & CAP_WALK) {  // a block with no stamps (size 0) shows only here
+        bool reported = false;
+        s_.walk([&](const void* p, std::size_t) { reported = reported || addr_of(p) == before->addr; });
+        if (!reported)
+          return fail(Inv::CONTRACT, {before->addr},
+                      call + " failed, but the walk no longer reports " + name(op.src) +
+                          ": a failed realloc must leave the block live");
+      }
+      kept_.emplace(op.src, op_index_);
+      return true;
+    }
+    const std::uint64_t a = addr_of(q);
+    note("-> " + hex(a));
+    if (!before && c_.realloc_null == Contract::ReallocNull::refuses)
+      return fail(Inv::CONTRACT, {a},
+                  call + " returned " + hex(a) + ", but the contract says it returns null");
+    if (before && op.size == 0 && contract() && c_.realloc_zero == Contract::ReallocZero::frees)
+      return fail(
+          Inv::CONTRACT, {a},
+          call + " returned " + hex(a) + ", but the contract says realloc(p, 0) frees p and returns null");
+    if (!judge_returned(call, a, op.size, align)) return false;
+    if (before) {
+      unbind(op.src);
+      kept_.erase(op.src);
+    }
+    Rec b;
+    b.addr = a;
+    b.size = op.size;
+    b.align = align;
+    if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
+    if (before && !kept_prefix(*before, b, op.size, "realloc of " + name(op.src))) return false;
+    bind(op.dst, b);
+    stamp(slot(op.dst));
+    return true;
+  }
+
+  bool run_op(const GenericOp& op) override {
+    switch (op.verb) {
+      case GenericVerb::alloc: return alloc(op);
       case GenericVerb::free: {
         Rec& b = slot(op.src);
         if (b.state == State::null) return skip("null");
         if (b.state == State::live) {
           if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at free")) return false;
           unbind(op.src);
+          kept_.erase(op.src);
           s_.deallocate(ptr_of(b.addr), b.size, b.align);
           return true;
         }
@@ -1250,26 +1400,7 @@ class ObjectRun : public Run {
         s_.deallocate(ptr_of(b.addr), b.size, b.align);
         return after_stale_free();
       }
-      case GenericVerb::realloc: {
-        if (!(caps_ & CAP_REALLOC)) return no_block(op.dst, "(no realloc: skipped)");
-        Rec& old = slot(op.src);
-        if (old.state != State::live) return no_block(op.dst, "(source not live: skipped)");
-        if (!verify({false, static_cast<std::size_t>(op.src)}, "read back at realloc")) return false;
-        void* q = s_.reallocate(ptr_of(old.addr), old.size, op.size, old.align);
-        if (!q) return no_block(op.dst, "-> null");
-        const Rec before = old;
-        unbind(op.src);
-        Rec b;
-        b.addr = addr_of(q);
-        b.size = op.size;
-        b.align = before.align;
-        note("-> " + hex(b.addr));
-        if (!check_block(b, "the reallocated block " + name(op.dst))) return false;
-        if (!kept_prefix(before, b, op.size, "realloc of " + name(op.src))) return false;
-        bind(op.dst, b);
-        stamp(slot(op.dst));
-        return true;
-      }
+      case GenericVerb::realloc: return realloc(op);
       case GenericVerb::walk: return (caps_ & CAP_WALK) ? walk() : skip("no walk");
       default: return skip("not an object op");
     }
@@ -1299,6 +1430,8 @@ class ObjectRun : public Run {
 
   ObjectSubject& s_;
   Caps caps_;
+  Contract c_;                        ///< with CAP_CONTRACT, else the default (no promise is judged)
+  std::map<Slot, std::size_t> kept_;  ///< live blocks a failed realloc kept, and that op's index
 };
 
 // ---- pages -------------------------------------------------------------------------------------
@@ -1526,6 +1659,7 @@ GenericTarget generic_target(const ObjectSubject& s) {
   GenericTarget t;
   t.kind = SubjectKind::object;
   t.caps = s.capabilities();
+  if (t.caps & CAP_CONTRACT) t.contract = s.contract();
   return t;
 }
 

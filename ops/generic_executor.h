@@ -12,8 +12,11 @@
 // every op; after a double or stale free, STALE-FREE replaces NO-OVERLAP and
 // INTEGRITY and every live block is re-read at once. TRANSLATE on every
 // virtual alloc and free.
-// Hostile requests (arenas with CAP_CONTRACT) are judged by the adapter's
-// contract (CONTRACT); calloc by calloc's rules (CALLOC). SELF-CHECK (the
+// Hostile requests (arenas and objects with CAP_CONTRACT) are judged by the
+// adapter's contract (CONTRACT): a block for a request it refuses, null for
+// size 0 it serves, a failed realloc that changed or released its block;
+// object requests above the host bounds (HOST_MAX_REQUEST, HOST_MAX_ALIGN)
+// run only when the contract refuses them. calloc by calloc's rules (CALLOC). SELF-CHECK (the
 // allocator's own check()) and METADATA (metadata inside the current arena)
 // after every op.
 // Teardown (op index = ops.size()): WALK, every stamp read back, everything

@@ -16,7 +16,15 @@ std::string_view subject_kind_name(SubjectKind kind) {
   return "?";
 }
 
-std::uint64_t hostile_size(const GenericTarget& t, std::uint64_t whole, unsigned index) {
+bool host_safe_request(const Contract& c, bool contract, std::uint64_t size, std::uint64_t align) {
+  const bool size_ok = size <= HOST_MAX_REQUEST || (contract && c.max_block && size > c.max_block);
+  const bool align_ok = align <= HOST_MAX_ALIGN || (contract && align > c.max_align);
+  return size_ok && align_ok;
+}
+
+namespace {
+
+std::uint64_t raw_hostile_size(const GenericTarget& t, std::uint64_t whole, unsigned index) {
   constexpr std::uint64_t MAX = ~std::uint64_t{0};
   const std::uint64_t block = t.contract.max_block ? t.contract.max_block : t.geometry.max_size;
   switch (index % NR_HOSTILE_SIZES) {
@@ -36,6 +44,14 @@ std::uint64_t hostile_size(const GenericTarget& t, std::uint64_t whole, unsigned
     case 13: return block;
     default: return block + 1;
   }
+}
+
+}  // namespace
+
+std::uint64_t hostile_size(const GenericTarget& t, std::uint64_t whole, unsigned index) {
+  const std::uint64_t v = raw_hostile_size(t, whole, index);
+  if (t.kind == SubjectKind::object && !host_safe_request(t.contract, true, v, 0)) return HOST_MAX_REQUEST;
+  return v;
 }
 
 std::uint64_t calloc_count(std::uint64_t size, std::uint64_t whole, unsigned index) {
@@ -138,12 +154,16 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
     const std::uint64_t v = s.fraction ? whole * (s.size % 64 + 1) / 64 : s.size;
     return std::clamp<std::uint64_t>(v, 1, max_request);
   };
+  // Object targets: an alignment host_safe_request() refuses becomes max_align.
+  auto bounded = [&](std::uint64_t a) {
+    return arena || host_safe_request(t.contract, true, 0, a) ? a : t.max_align;
+  };
   auto align_of = [&](const GenericSeed& s) -> std::uint64_t {
     if (!(t.caps & CAP_ALIGN) || s.align_log == 0) return 0;
     if (!hostile_ok)
       return std::min<std::uint64_t>(std::uint64_t{1} << std::min<unsigned>(s.align_log, 20), t.max_align);
-    if (s.align_log < 64) return std::uint64_t{1} << s.align_log;
-    if (t.contract.non_pow2_align == Contract::NonPow2::skip) return std::uint64_t{1} << 63;
+    if (s.align_log < 64) return bounded(std::uint64_t{1} << s.align_log);
+    if (t.contract.non_pow2_align == Contract::NonPow2::skip) return bounded(std::uint64_t{1} << 63);
     return ODD_ALIGNS[s.align_log % 4];
   };
   auto emit = [&](GenericOp op) {
@@ -178,7 +198,8 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         break;
       case GenericSeed::realloc: {
         if (!(t.caps & CAP_REALLOC)) break;
-        const bool from_null = hostile_ok && (s.hostile == NR_HOSTILE_SIZES + 1 || slots.live_list().empty());
+        const bool from_null = hostile_ok && t.contract.realloc_null != Contract::ReallocNull::untested &&
+                               (s.hostile == NR_HOSTILE_SIZES + 1 || slots.live_list().empty());
         if (!from_null && slots.live_list().empty()) break;
         GenericOp o = op(GenericVerb::realloc);
         o.src = from_null ? NO_SLOT : pick(slots.live_list(), s.pick);
@@ -223,7 +244,7 @@ GenericProgram build_generic_program(const GenericTarget& t, ArenaInit init,
         }
         break;
       case GenericSeed::init:
-        if (hostile_ok && t.contract.second_init != Contract::SecondInit::untested)
+        if (arena && hostile_ok && t.contract.second_init != Contract::SecondInit::untested)
           emit(op(GenericVerb::init));
         break;
       case GenericSeed::stats:

@@ -107,16 +107,29 @@ struct GenericTarget {
   unsigned extra_heaps = 0;              ///< with CAP_HEAPS: heaps 1..extra_heaps besides the default
 };
 
-/// Whether the target takes hostile requests (CAP_CONTRACT, arenas).
+/// Whether the target takes hostile requests (CAP_CONTRACT, arenas and objects).
 inline bool hostile(const GenericTarget& t) {
-  return t.kind == SubjectKind::arena && (t.caps & CAP_CONTRACT) != 0;
+  return (t.kind == SubjectKind::arena || t.kind == SubjectKind::object) && (t.caps & CAP_CONTRACT) != 0;
 }
+
+/// Object subjects hand out real host memory: a request above these bounds
+/// is generated and run only when the contract promises null for it (size
+/// above max_block, alignment above max_align). Below, mimalloc and jemalloc
+/// really reserve what is asked (an alignment of 2^45 maps 64 TiB of
+/// address space), so the decoder and the builder never emit such a
+/// request and the executor skips one a text program asks for.
+inline constexpr std::uint64_t HOST_MAX_REQUEST = std::uint64_t{256} << 20;
+inline constexpr std::uint64_t HOST_MAX_ALIGN = std::uint64_t{1} << 20;
+/// Whether an object request of `size` bytes aligned to `align` may be sent
+/// to a subject with this contract (`contract`: CAP_CONTRACT is declared).
+bool host_safe_request(const Contract& c, bool contract, std::uint64_t size, std::uint64_t align);
 
 /// The hostile sizes the decoder and the builder pick from (index mod
 /// NR_HOSTILE_SIZES): 0, just above `whole` (the arena's initial size),
 /// 2^31 − 1, 2^31, 2^32 − 1, 2^32, 2^32 + 1, 2^63, 2^63 + 1, SIZE_MAX − 64,
 /// SIZE_MAX − 15, SIZE_MAX − 1, SIZE_MAX, the contract's max_block (else
-/// max_size) and one more.
+/// max_size) and one more. Object targets: a size host_safe_request()
+/// refuses is replaced by HOST_MAX_REQUEST.
 inline constexpr unsigned NR_HOSTILE_SIZES = 15;
 std::uint64_t hostile_size(const GenericTarget& t, std::uint64_t whole, unsigned index);
 

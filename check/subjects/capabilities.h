@@ -22,7 +22,7 @@
 //   CAP_METADATA      arena                 IN-BOUNDS against the embedded metadata
 //   CAP_STALE_FREE    object arena          double/stale frees are generated (STALE-FREE)
 //   CAP_SELF_CHECK    arena                 the allocator's own validator after every op (SELF-CHECK)
-//   CAP_CONTRACT      arena                 hostile requests (size 0, oversized, overflowing, huge
+//   CAP_CONTRACT      object arena          hostile requests (size 0, oversized, overflowing, huge
 //                                           alignments) judged by contract() (CONTRACT)
 //   CAP_CALLOC        arena                 calloc(n, size), overflowing products too (CALLOC)
 //   CAP_REALLOC_ALIGN arena                 realloc with an alignment (ALIGNMENT, INTEGRITY)

@@ -16,7 +16,7 @@
 //   align not a power of two             skipped / null / a block at a multiple of it (non_pow2_align)
 //   size 0                               zero_size: null, or a unique block (then it is freed like any)
 //   realloc(p, n) returns null           p stays live, every byte of it unchanged
-//   realloc(nullptr, n)                  realloc_null: acts as alloc(n), or returns null
+//   realloc(nullptr, n)                  realloc_null: acts as alloc(n), or returns null (or untested: never sent)
 //   realloc(p, 0)                        realloc_zero: frees p and returns null, or returns a
 //                                        minimal block (p consumed), or either
 //
@@ -25,6 +25,15 @@
 //
 // CAP_CALLOC's overflow rule (an overflowing n * size returns null) needs no
 // contract: it is calloc's own (CALLOC).
+//
+// Object subjects (object_subject.h) take the same declaration, with no
+// arena: max_block alone bounds the sizes (0: no size is promised null),
+// max_align the alignments; realloc_null = untested keeps realloc(nullptr)
+// out of the programs (an API where it is undefined); before_init and
+// second_init do not apply. Their blocks are real host memory, so a request
+// above HOST_MAX_REQUEST bytes or HOST_MAX_ALIGN alignment
+// (ops/generic_program.h) is sent only when the contract promises null for
+// it: a real allocator would otherwise reserve it.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +43,7 @@ namespace kmf {
 
 struct Contract {
   enum class ZeroSize : std::uint8_t { null, unique, either };
-  enum class ReallocNull : std::uint8_t { allocates, refuses };
+  enum class ReallocNull : std::uint8_t { allocates, refuses, untested };
   enum class ReallocZero : std::uint8_t { frees, minimal, either };
   enum class NonPow2 : std::uint8_t { skip, refused, honoured };
 

@@ -7,7 +7,15 @@
 //   usable_size sallocx(p, F)                                    CAP_USABLE_SIZE
 //   deallocate  sdallocx(p, size, F | MALLOCX_ALIGN(align))      CAP_SIZED_FREE
 //   teardown    the arena's allocated bytes (NO-LEAK), then mallctl("arena.<i>.reset")
+//   contract    JEMALLOC_PROMISES                             CAP_CONTRACT
 //   where F = MALLOCX_ARENA(i) | MALLOCX_TCACHE_NONE
+//
+// Hostile requests (CAP_CONTRACT): the campaign also asks for 0 bytes,
+// sizes and alignments above PTRDIFF_MAX, realloc(p, 0) and reallocs that
+// must fail, and holds each answer to JEMALLOC_PROMISES (CONTRACT).
+// Not asked, as jemalloc leaves them undefined: alignments that are not
+// powers of two and rallocx(NULL, …). mallocx(0) and rallocx(p, 0) are
+// undefined too: the adapter asks for 1 byte, as malloc(0) does.
 //
 // Not declared: CAP_WALK (jemalloc has no way to enumerate an arena's
 // blocks) and CAP_STALE_FREE (a double free corrupts it).
@@ -65,7 +73,8 @@ inline JemallocApi linked_jemalloc() {
 /// jemalloc 5.3's answers to hostile requests (its manual, "Non-standard API");
 /// promises_jemalloc.cpp checks the true ones against the library.
 inline constexpr HostilePromises JEMALLOC_PROMISES{
-    .oversize_returns_null = true,  // above the largest size class: NULL
+    .oversize_returns_null = true,        // above the largest size class (7 << 60): NULL
+    .oversize_align_returns_null = true,  // MALLOCX_ALIGN(2^63): NULL
     .zero_size_unique_block =
         true,  // mallocx(0) is undefined: this adapter asks for 1 byte, as malloc(0) does
     .bad_align_returns_null = false,     // MALLOCX_ALIGN(a) keeps only a's lowest set bit
@@ -75,8 +84,12 @@ inline constexpr HostilePromises JEMALLOC_PROMISES{
     .realloc_keeps_alignment = true,     // rallocx honours MALLOCX_ALIGN
 };
 
-/// A deliberately broken wrapper, for the test that the fuzzer finds it.
-enum class JemallocBug { none, returns_a_block_twice };
+/// Deliberately broken wrappers, for the tests that the fuzzer finds them.
+enum class JemallocBug {
+  none,
+  returns_a_block_twice,  ///< hands a live block out again (NO-OVERLAP)
+  rounds_size_up,         ///< rounds sizes up to 16 first, wrapping near SIZE_MAX (CONTRACT)
+};
 
 class JemallocSubject : public kmf::ObjectSubject {
  public:
@@ -101,14 +114,16 @@ class JemallocSubject : public kmf::ObjectSubject {
 
   std::string_view name() const override { return "jemalloc private arena"; }
   kmf::Caps capabilities() const override {
-    return kmf::CAP_ALIGN | kmf::CAP_SIZED_FREE | kmf::CAP_REALLOC | kmf::CAP_USABLE_SIZE;
+    return kmf::CAP_ALIGN | kmf::CAP_SIZED_FREE | kmf::CAP_REALLOC | kmf::CAP_USABLE_SIZE | kmf::CAP_CONTRACT;
   }
+  kmf::Contract contract() const override { return example::contract(JEMALLOC_PROMISES); }
 
   void* allocate(std::size_t size, std::size_t align) override {
     if (bug_ == JemallocBug::returns_a_block_twice && last_ && size == last_size_) {
       twice_.insert(last_);  // hands the previous block out again while it is live
       return last_;
     }
+    if (bug_ == JemallocBug::rounds_size_up) size = (size + 15) & ~std::size_t{15};  // SIZE_MAX → 0
     void* p = je_.mallocx(size ? size : 1, flags_ | MALLOCX_ALIGN(align));
     last_ = p;
     last_size_ = size;

@@ -26,6 +26,12 @@ TEST(JemallocPromises, oversized_and_overflowing_sizes_return_null) {
     EXPECT_EQ(s.allocate(opaque(n), 16), nullptr) << n;
 }
 
+TEST(JemallocPromises, an_alignment_above_ptrdiff_max_returns_null) {
+  ASSERT_TRUE(P.oversize_align_returns_null);
+  example::JemallocSubject s;
+  EXPECT_EQ(s.allocate(64, opaque(std::size_t{1} << 63)), nullptr);
+}
+
 TEST(JemallocPromises, size_zero_is_a_distinct_block) {
   ASSERT_TRUE(P.zero_size_unique_block);
   example::JemallocSubject s;

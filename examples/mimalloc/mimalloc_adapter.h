@@ -6,6 +6,7 @@
 //   usable_size mi_usable_size(p)                               CAP_USABLE_SIZE
 //   walk        mi_heap_visit_blocks(heap, true, …)             CAP_WALK
 //   deallocate  mi_free(p)                (the size is not used: no CAP_SIZED_FREE)
+//   contract    MIMALLOC_PROMISES                               CAP_CONTRACT
 //   teardown    mi_heap_destroy(heap): whatever a failed run left goes at once
 //
 // A real bug this adapter found: Debian's mimalloc 2.0.9 answers
@@ -16,6 +17,13 @@
 // inputs (Mode::aligned). The default mode asks mi_heap_malloc_aligned_at
 // with offset 0 — the same request, past that fast path — so the clean
 // campaign keeps looking for other bugs.
+//
+// Hostile requests (CAP_CONTRACT): the campaign also asks for 0 bytes,
+// sizes and alignments above PTRDIFF_MAX, alignments like 24 or 3,
+// realloc(nullptr, n), realloc(p, 0) and reallocs that must fail, and holds
+// each answer to MIMALLOC_PROMISES (CONTRACT). Sizes and alignments mimalloc
+// would serve are sent only up to the host bounds: it really maps what is
+// asked (an alignment of 2^45 reserves 64 TiB of address space).
 //
 // Not declared: CAP_STALE_FREE (a release build does not promise to notice
 // a double free, so the fuzzer must not make one).
@@ -70,10 +78,11 @@ inline MimallocApi linked_mimalloc() {
 /// mimalloc 2.0.9's answers to hostile requests, each one checked against
 /// the library by promises_mimalloc.cpp.
 inline constexpr HostilePromises MIMALLOC_PROMISES{
-    .oversize_returns_null = true,       // above PTRDIFF_MAX: an EOVERFLOW message and NULL
-    .zero_size_unique_block = true,      // malloc(0) is a real, distinct block
-    .bad_align_returns_null = true,      // not a power of two: NULL (0 is taken as "no alignment")
-    .failed_realloc_keeps_block = true,  // p stays live and intact
+    .oversize_returns_null = true,        // above PTRDIFF_MAX: NULL (EOVERFLOW)
+    .oversize_align_returns_null = true,  // 2^63: NULL (in fact everything above 2^45 here)
+    .zero_size_unique_block = true,       // malloc(0) is a real, distinct block
+    .bad_align_returns_null = true,       // not a power of two: NULL (0 is taken as "no alignment")
+    .failed_realloc_keeps_block = true,   // p stays live and intact
     .realloc_null_allocates = true,
     .realloc_zero_gives_block = true,  // realloc(p, 0) returns a minimal block (not NULL)
     // Only to the block's own alignment (all kmemfuzz asks): to a larger one
@@ -83,9 +92,10 @@ inline constexpr HostilePromises MIMALLOC_PROMISES{
 };
 
 enum class MimallocMode {
-  aligned_at,             ///< mi_heap_malloc_aligned_at(…, 0): clean on Debian's 2.0.9
-  aligned,                ///< mi_heap_malloc_aligned: upstream issue 700 on mimalloc < 2.1
-  usable_size_one_short,  ///< a deliberately broken wrapper, for the test that it is found
+  aligned_at,               ///< mi_heap_malloc_aligned_at(…, 0): clean on Debian's 2.0.9
+  aligned,                  ///< mi_heap_malloc_aligned: upstream issue 700 on mimalloc < 2.1
+  usable_size_one_short,    ///< a deliberately broken wrapper, for the test that it is found
+  frees_on_failed_realloc,  ///< a broken wrapper that releases p when a realloc fails (CONTRACT)
 };
 
 class MimallocSubject : public kmf::ObjectSubject {
@@ -101,8 +111,9 @@ class MimallocSubject : public kmf::ObjectSubject {
 
   std::string_view name() const override { return "mimalloc private heap"; }
   kmf::Caps capabilities() const override {
-    return kmf::CAP_ALIGN | kmf::CAP_REALLOC | kmf::CAP_USABLE_SIZE | kmf::CAP_WALK;
+    return kmf::CAP_ALIGN | kmf::CAP_REALLOC | kmf::CAP_USABLE_SIZE | kmf::CAP_WALK | kmf::CAP_CONTRACT;
   }
+  kmf::Contract contract() const override { return example::contract(MIMALLOC_PROMISES); }
 
   void* allocate(std::size_t size, std::size_t align) override {
     return remember(mode_ == MimallocMode::aligned ? mi_.heap_malloc_aligned(heap_, size, align)
@@ -117,8 +128,10 @@ class MimallocSubject : public kmf::ObjectSubject {
     // most 8 bytes an 8-byte alignment (C17 allows it for objects that
     // small), while kmemfuzz holds every block to at least
     // alignof(std::max_align_t), the alignment `align` carries by default.
+    // p may be nullptr (it allocates) and new_size 0 (a minimal block).
     void* q = mi_.heap_realloc_aligned(heap_, p, new_size, align);
-    if (q) live_.erase(addr(p));  // on failure p stays live (MIMALLOC_PROMISES)
+    if (q || mode_ == MimallocMode::frees_on_failed_realloc) live_.erase(addr(p));
+    if (!q && p && mode_ == MimallocMode::frees_on_failed_realloc) mi_.free(p);  // the planted bug
     return remember(q);
   }
   std::size_t usable_size(const void* p) const override {

@@ -30,6 +30,13 @@ TEST(MimallocPromises, oversized_and_overflowing_sizes_return_null) {
     EXPECT_EQ(mi_heap_malloc_aligned_at(heap.h, opaque(n), 16, 0), nullptr) << n;
 }
 
+TEST(MimallocPromises, an_alignment_above_ptrdiff_max_returns_null) {
+  ASSERT_TRUE(P.oversize_align_returns_null);
+  Heap heap;
+  EXPECT_EQ(mi_heap_malloc_aligned_at(heap.h, 64, opaque(std::size_t{1} << 63), 0), nullptr);
+  EXPECT_EQ(mi_heap_malloc_aligned(heap.h, 64, opaque(std::size_t{1} << 63)), nullptr);
+}
+
 TEST(MimallocPromises, size_zero_is_a_distinct_block) {
   ASSERT_TRUE(P.zero_size_unique_block);
   Heap heap;
