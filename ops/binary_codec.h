@@ -14,7 +14,8 @@
 //           cfg bits 0-5: mem from a 64-entry table (0 → 16 MiB; 1–32 MiB, then
 //           40 MiB … 8 GiB around 896 MiB, 1.5 GiB and 4 GiB); bit 6: x86_64;
 //           bit 7: kmalloc=modern. slab_debug is always on.
-//   ops     [opcode][fields…] repeated until the input ends or MAX_DECODED_OPS ops exist.
+//   ops     [opcode][fields…] repeated until the input ends or MAX_DECODED_OPS ops exist;
+//           a repeat record [opcode][count][record] decodes its record 2..1048 times.
 //           The op type is a weighted table indexed by opcode % W over the enabled families.
 //   fields  slot  u8: index into the candidates (modulo their count)
 //           order u8: < 0xf0 → {0,0,0,0,0,1,1,1,2,2,3,4,5,9,10,11}[b % 16]; else next u8 % 64
@@ -70,6 +71,10 @@ Program decode_program(std::span<const std::uint8_t> bytes, const CodecOptions& 
 /// are dropped along with whatever depends on them; `dropped_ops` counts them.
 std::vector<std::uint8_t> encode_program(const Program& program, const CodecOptions& options = {},
                                          std::size_t* dropped_ops = nullptr);
+
+/// The smallest opcode of the repeat record (`[opcode][count][record]`: the
+/// record decoded 2..1048 times), for an op-level mutator; -1 when the table has none.
+int repeat_opcode(const CodecOptions& options = {});
 
 /// The byte offset at which each op record starts (skipped records included),
 /// in decode order: boundaries for an op-level custom mutator.
