@@ -16,7 +16,7 @@
 //   write           slot(live, not ioremap) off(u24) len(u16) byte
 //                   off = off % E, len = 1 + len % min(E - off, 4096), E = min(size, 16 MiB) > 0
 //   atomic          u8 & 1
-//   fail            flags(bit0 slab, bit1 clear: ignore_gfp_wait, bit2 ignore_gfp_highmem)
+//   fail            flags(bit0 slab, bit1 set and bit4 clear: ignore_gfp_wait, bit2 ignore_gfp_highmem)
 //                   prob(≥ 0x80 → 100, else 100 - b % 101)  interval(≥ 0x80 → 2 + ((0xff - b) & 15),
 //                   else 1)  times({-1,1,2,3,4,6,0,1}[b % 8])  space(≥ 0x80 → (0xff - b) × 4096, else 0)
 //                   min_order(< 0x80 → b & 1, else (0xff - b) % 12): 0x00… and 0xff… are both aggressive
@@ -573,7 +573,7 @@ class Decoder {
         FailOp f = FAIL_OFF;
         f.off = false;
         f.target = (flags & 1) ? FaultTarget::slab : FaultTarget::page_alloc;
-        f.ignore_gfp_wait = (flags & 2) == 0;
+        f.ignore_gfp_wait = (flags & 0x12) == 0x02;  // bit 1 alone: 0x00 and 0xff both fail sleeping calls
         const std::uint8_t probability = r.u8();
         f.probability = probability >= 0x80 ? 100 : 100 - probability % 101u;
         const std::uint8_t interval = r.u8();
@@ -886,7 +886,7 @@ class Recorder {
         if (d_.cache_filter_name(static_cast<std::uint8_t>(b)) == o.cache_filter) filter = b;
       if (filter < 0) return false;  // a name neither a live cache nor a kmalloc class has
     }
-    w_.u8((slab ? 1 : 0) | (o.ignore_gfp_wait ? 0 : 2) | (slab || o.ignore_gfp_highmem ? 4 : 0) |
+    w_.u8((slab ? 1 : 0) | (o.ignore_gfp_wait ? 2 : 0) | (slab || o.ignore_gfp_highmem ? 4 : 0) |
           (filter >= 0 ? 8 : 0));
     w_.u8(100 - std::min(o.probability, 100u));
     w_.u8(o.interval <= 1 ? 0 : 0xff - (std::min(o.interval, 17u) - 2));
