@@ -24,7 +24,8 @@
 //                   byte names the cache filter: < 0x80 a live cache (candidate b), else or with
 //                   none the kmalloc class (b & 0x3f) % classes)
 //   repeat          count(< 0x80 → 2 + (c & 31), else 8 × (c − 0x7c)) then one record, decoded
-//                   that many times (slots resolved anew each time; a repeat inside is its count only)
+//                   that many times (slots resolved anew each time; copy k of a short repeat picks
+//                   candidate raw + k × ((c >> 5) & 3); a repeat inside is its count only)
 //   fail_off        —
 //   wrong_order     slot(live pages) order    (an order equal to the binding's becomes order+1 mod 64)
 //   double_free     slot(freed memory)        (its own API; an object whose cache is gone: skipped)
@@ -325,10 +326,11 @@ void write_size(Writer& w, std::uint64_t size) {
 // Repeat counts: c < 0x80 → 2 + (c & 31) (2 … 33: churn); else 8 × (c − 0x7c)
 // (32 … 1048: enough order-10 blocks to drain 4 GiB, every order-0 page of a
 // small machine, or two slabs of any cache).
-unsigned read_repeats(Reader& r) {
-  const std::uint8_t c = r.u8();
-  return c < 0x80 ? 2u + (c & 31u) : 8u * (c - 0x7cu);
-}
+unsigned repeat_count(std::uint8_t c) { return c < 0x80 ? 2u + (c & 31u) : 8u * (c - 0x7cu); }
+// Short repeats spread their slot picks: copy k picks candidate raw + k × stride,
+// stride = bits 5-6 (0 … 3): stride 2 frees every other page of a drained
+// zone, which fragments it (free pages that cannot serve a higher order).
+unsigned repeat_stride(std::uint8_t c) { return c < 0x80 ? (c >> 5) & 3u : 0; }
 
 // Memory-op shaping.
 constexpr std::uint64_t MEM_SPAN = 16 * MiB;       ///< offsets reach the first 16 MiB of an allocation
@@ -443,14 +445,18 @@ class Decoder {
     if (table_.size == 0) return;
     switch (table_.ops[code % table_.size]) {
       case BinOp::repeat: {
-        const unsigned reps = read_repeats(r);
+        const std::uint8_t c = r.u8();
         if (nested) break;  // a repeat inside a repeat is only its count byte
+        const unsigned reps = repeat_count(c);
+        const unsigned stride = repeat_stride(c);
         const Reader start = r;
         for (unsigned k = 0; k < reps; ++k) {
           if (k > 0 && out_.ops.size() >= MAX_DECODED_OPS) break;
           r = start;  // every copy reads the same bytes: a record's length never depends on slot state
+          bias_ = k * stride;
           step(r, true);
         }
+        bias_ = 0;
         break;
       }
       case BinOp::alloc_pages:
@@ -693,7 +699,8 @@ class Decoder {
  private:
   Slot pick(SlotSet set, std::uint8_t raw) const {
     const std::size_t n = t_.count(set);
-    return n == 0 ? NO_SLOT : t_.pick(set, raw % n);
+    // The spread stays a byte: every pick is one a single record can make.
+    return n == 0 ? NO_SLOT : t_.pick(set, static_cast<std::uint8_t>(raw + bias_) % n);
   }
   void emit(Op op) {
     out_.add(std::move(op));
@@ -712,6 +719,7 @@ class Decoder {
   SlotTracker t_;
   std::vector<std::uint64_t> strides_;  ///< by cache slot: its objects' stride (0: none)
   std::vector<std::string> names_;      ///< by cache slot: its name
+  std::size_t bias_ = 0;                ///< added to slot picks: copy k of a spread repeat
 };
 
 // Machine sizes (MiB) by header bits 0-5. Three quarters are small (1–64 MiB:

@@ -401,6 +401,21 @@ TEST(BinaryCodec, a_repeat_record_drains_memory_in_five_bytes) {
   const auto* f2 = std::get_if<KfreeOp>(&q.ops[4]);
   ASSERT_TRUE(f1 && f2);
   EXPECT_NE(f1->src, f2->src);
+  // A short repeat with stride 2 (count byte 0x41: 3 copies) spreads its
+  // picks over the candidates instead of taking the same one each time.
+  std::vector<std::uint8_t> spread{0, 0, 0, 124, 5, 0, 0, 0};  // 7 × alloc_pages order=0
+  spread.insert(spread.end(), {124, 0x41, 16, 0});             // 3 × free_pages, stride 2
+  const Program sp = decode_program(spread);
+  std::vector<std::uint8_t> same = spread;
+  same[9] = 0x01;  // stride 0
+  const Program sm = decode_program(same);
+  ASSERT_EQ(sp.ops.size(), 10u);
+  ASSERT_EQ(sm.ops.size(), 10u);
+  EXPECT_NE(sp.ops[8], sm.ops[8]);  // the second copy frees another page
+  std::set<Slot> freed;
+  for (std::size_t i = 7; i < 10; ++i) freed.insert(std::get<FreePagesOp>(sp.ops[i]).src);
+  EXPECT_EQ(freed.size(), 3u);
+  expect_codec_properties(spread);
   // A repeat inside a repeat is only its count (the kmalloc after it is a
   // record of its own); the canonical encoding spells the copies out and
   // decodes to the same program.
