@@ -122,7 +122,7 @@ constexpr std::array<BinOpInfo, NR_BINOPS> INFO{{
     {FAMILY_VMALLOC, 3},                // iounmap
     {FAMILY_MEMORY, 8},                 // write
     {FAMILY_FAULTS, 2},                 // atomic
-    {FAMILY_FAULTS, 2},                 // fail
+    {FAMILY_FAULTS, 5},                 // fail (a quarter of the zoo's bugs are in fault injection)
     {FAMILY_FAULTS, 1},                 // fail_off
     {FAMILY_MISUSE | FAMILY_PAGES, 2},  // wrong_order
     {FAMILY_MISUSE, 2},                 // double_free
@@ -678,8 +678,8 @@ class Decoder {
   /// cache's name (candidate b); otherwise the kmalloc cache of size class
   /// (b & 0x3f) modulo the profile's classes.
   std::string cache_filter_name(std::uint8_t b) const {
-    if (b < 0x80) {
-      const Slot c = pick(live(SlotKind::cache), b);
+    if (const std::size_t n = t_.count(live(SlotKind::cache)); b < 0x80 && n > 0) {
+      const Slot c = t_.pick(live(SlotKind::cache), b % n);  // not spread: b < 0x80 names a cache
       if (c != NO_SLOT && static_cast<std::size_t>(c) < names_.size())
         return names_[static_cast<std::size_t>(c)];
     }
