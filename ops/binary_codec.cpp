@@ -390,26 +390,26 @@ std::optional<std::uint64_t> anchored_field(std::uint64_t anchor, std::uint64_t 
 
 /// A slab object's stride (object, padding and red zone) under slab_debug,
 /// or 0 when the geometry has none.
-std::uint64_t slab_stride(std::uint64_t size, std::uint64_t align, SlabFlags flags, KmallocProfile profile) {
-  const auto g = cache_geometry(size, align, flags, false, true, profile);
+std::uint64_t slab_stride(std::uint64_t size, std::uint64_t align, SlabFlags flags, const MachineConfig& m) {
+  const auto g = cache_geometry(size, align, flags, false, m.slab_debug, m.kmalloc);
   return g ? g->size : 0;
 }
-std::uint64_t kmalloc_stride(std::uint64_t cls, KmallocProfile profile) {
-  const auto classes = kmalloc_size_classes(profile);
+std::uint64_t kmalloc_stride(std::uint64_t cls, const MachineConfig& m) {
+  const auto classes = kmalloc_size_classes(m.kmalloc);
   if (cls == 0 || classes.empty() || cls > classes.back()) return 0;  // a large kmalloc: pages
-  return slab_stride(cls, cls & (~cls + 1), SLAB_NONE, profile);
+  return slab_stride(cls, cls & (~cls + 1), SLAB_NONE, m);
 }
 
 /// The slot's end (see above), or with `far` its stride; `cache_stride` is
 /// the stride of an object's cache (0: unknown).
-std::uint64_t scribble_anchor(const detail::SlotState& st, KmallocProfile profile, bool far,
+std::uint64_t scribble_anchor(const detail::SlotState& st, const MachineConfig& m, bool far,
                               std::uint64_t cache_stride) {
   std::uint64_t end = st.size;
   if (st.kind == SlotKind::kmalloc) {
-    const std::uint64_t cls = kmalloc_size_class(profile, st.size);
+    const std::uint64_t cls = kmalloc_size_class(m.kmalloc, st.size);
     end = cls ? cls : st.size;
     if (far) {
-      const std::uint64_t stride = kmalloc_stride(cls, profile);
+      const std::uint64_t stride = kmalloc_stride(cls, m);
       return stride ? stride : 2 * end;
     }
   } else if (st.kind == SlotKind::vmalloc) {
@@ -693,7 +693,7 @@ class Decoder {
     std::uint64_t stride = 0;
     if (st.kind == SlotKind::object && st.owner >= 0 && static_cast<std::size_t>(st.owner) < strides_.size())
       stride = strides_[static_cast<std::size_t>(st.owner)];
-    return scribble_anchor(st, out_.machine.kmalloc, far, stride);
+    return scribble_anchor(st, out_.machine, far, stride);
   }
 
  private:
@@ -708,7 +708,7 @@ class Decoder {
     if (const auto* c = std::get_if<CacheCreateOp>(&out_.ops.back()); c && c->dst >= 0) {
       const auto i = static_cast<std::size_t>(c->dst);
       if (strides_.size() <= i) strides_.resize(i + 1, 0);
-      strides_[i] = slab_stride(c->size, c->align, c->flags, out_.machine.kmalloc);
+      strides_[i] = slab_stride(c->size, c->align, c->flags, out_.machine);
       if (names_.size() <= i) names_.resize(i + 1);
       names_[i] = c->name;
     }
@@ -740,9 +740,13 @@ MachineConfig read_machine(Reader& r) {
   m.mem_bytes = std::uint64_t{MACHINE_MIB[cfg % 64u]} * MiB;
   m.profile = (cfg & 0x40) ? Profile::x86_64 : Profile::i386;
   m.kmalloc = (cfg & 0x80) ? KmallocProfile::modern : KmallocProfile::linux_2_6_18;
-  m.slab_debug = true;
   const std::uint64_t lo = r.u8();
-  m.seed = lo | (std::uint64_t{r.u8()} << 8);
+  const std::uint64_t hi = r.u8();
+  // Bit 7 of the seed's high byte turns slab_debug off: without red zones a
+  // cache's stride is its aligned size alone (a stride that ignores the
+  // alignment only shows there).
+  m.slab_debug = (hi & 0x80) == 0;
+  m.seed = lo | (hi & 0x7f) << 8;
   return m;
 }
 
@@ -755,7 +759,8 @@ void write_machine(Writer& w, const MachineConfig& m) {
   if (m.profile == Profile::x86_64) cfg |= 0x40;
   if (m.kmalloc == KmallocProfile::modern) cfg |= 0x80;
   w.u8(cfg);
-  w.u16(m.seed & 0xffff);
+  w.u8(m.seed & 0xff);
+  w.u8(((m.seed >> 8) & 0x7f) | (m.slab_debug ? 0 : 0x80));
 }
 
 Program decode(std::span<const std::uint8_t> bytes, const CodecOptions& options,

@@ -13,7 +13,7 @@
 //   header  [cfg][seed lo][seed hi]
 //           cfg bits 0-5: mem from a 64-entry table (0 → 16 MiB; 1–32 MiB, then
 //           40 MiB … 8 GiB around 896 MiB, 1.5 GiB and 4 GiB); bit 6: x86_64;
-//           bit 7: kmalloc=modern. slab_debug is always on.
+//           bit 7: kmalloc=modern. seed = lo | (hi & 0x7f) << 8; hi bit 7: slab_debug off.
 //   ops     [opcode][fields…] repeated until the input ends or MAX_DECODED_OPS ops exist;
 //           a repeat record [opcode][count][record] decodes its record 2..1048 times.
 //           The op type is a weighted table indexed by opcode % W over the enabled families.
@@ -65,10 +65,11 @@ Program decode_program(std::span<const std::uint8_t> bytes, const CodecOptions& 
 
 /// Bytes that decode to `program`. Exact for every program decode produces;
 /// for others (parsed scripts, generators) best effort: the machine's size
-/// becomes the largest table size not above it (seed mod 2^16), values beyond a
+/// becomes the largest table size not above it (seed mod 2^15), values beyond a
 /// field's range are clamped, and ops with no binary form (expect, print,
 /// check, kfree null, a misuse the decoder never makes, out-of-range offsets)
 /// are dropped along with whatever depends on them; `dropped_ops` counts them.
+/// slab_debug is kept.
 std::vector<std::uint8_t> encode_program(const Program& program, const CodecOptions& options = {},
                                          std::size_t* dropped_ops = nullptr);
 

@@ -70,6 +70,12 @@ TEST(BinaryCodec, the_header_reaches_small_machines_and_the_zone_boundaries_up_t
   // 17 of the 64 sizes (each profile alike) lie above 896 MiB.
   EXPECT_EQ(large, 4u * 17u);
   EXPECT_EQ(profiles.size(), 4u);
+  // Bit 7 of the seed's high byte: slab_debug off, the seed keeps 15 bits.
+  const std::array<std::uint8_t, 3> nodebug{0, 0x34, 0x92};
+  const Program q = decode_program(nodebug);
+  EXPECT_FALSE(q.machine.slab_debug);
+  EXPECT_EQ(q.machine.seed, 0x1234u);
+  EXPECT_EQ(encode_program(q), std::vector<std::uint8_t>(nodebug.begin(), nodebug.end()));
 }
 
 TEST(BinaryCodec, machine_sizes_outside_the_table_round_down_to_a_table_size) {
