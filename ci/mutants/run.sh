@@ -95,6 +95,8 @@ sync_tree() {
   done
 }
 sync_tree
+# The code under test is what was synced now (the report is written at the end).
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+uncommitted changes')"
 
 suffix=""; [ "$ndebug" -eq 0 ] || suffix="-ndebug"
 nd_flag="-DKMF_SUBJECT_NDEBUG=$([ "$ndebug" -eq 1 ] && echo ON || echo OFF)"
@@ -272,7 +274,7 @@ fi
   echo "# kmemfuzz mutants $stamp$suffix"
   echo
   echo "Modes: $modes$([ "$until_killed" -eq 1 ] && echo " (until killed: a mode after a kill is skipped, \"-\")"), ${budget}s per mutant and mode, one core; subject asserts $([ "$ndebug" -eq 1 ] && echo "compiled out (NDEBUG)" || echo "on")."
-  echo "A fuzzing kill is the first crash input the clean build passes. Commit \`$(git rev-parse --short HEAD)\`,"
+  echo "A fuzzing kill is the first crash input the clean build passes. Commit \`$commit\` (as synced at the start),"
   echo "$(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
   echo "1-minute load average as each mutant started: $(printf '%s\n' "${loads[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "min %s, median %s, max %s", v[1], v[int((NR + 1) / 2)], v[NR] }')."
   echo "Wall time $(elapsed "$run_start" "$(now)")s (builds included)."
