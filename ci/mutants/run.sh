@@ -193,7 +193,8 @@ for p in "${patches[@]}"; do
   if [ "$want_fuzz" -gt 0 ] || [ "$check_only" -eq 1 ]; then
     build_fuzz > "$scratch/$name.build.log" 2>&1 || ok=0
   fi
-  if [ "$ok" -eq 1 ] && { [ "$want_props" -eq 1 ] || [ "$check_only" -eq 1 ]; }; then
+  # With --until-killed the property suite is built only when its mode runs.
+  if [ "$ok" -eq 1 ] && { [ "$want_props" -eq 1 ] && [ "$until_killed" -eq 0 ] || [ "$check_only" -eq 1 ]; }; then
     build_props >> "$scratch/$name.build.log" 2>&1 || ok=0
   fi
   if [ "$ok" -eq 0 ]; then
@@ -234,8 +235,13 @@ for p in "${patches[@]}"; do
     echo "  fuzzing from an empty corpus: $fuzz_col"
   fi
   if [ "$want_props" -eq 1 ] && { [ "$until_killed" -eq 0 ] || [ -z "$best" ]; }; then
-    t0=$(now) prop_col=""
+    prop_col=""
+    if [ "$until_killed" -eq 1 ] && ! build_props >> "$scratch/$name.build.log" 2>&1; then
+      prop_col="does not build"
+    fi
+    t0=$(now)
     for b in "${prop_bins[@]}"; do
+      [ -z "$prop_col" ] || break
       left=$(awk -v a="$t0" -v n="$(now)" -v b="$budget" 'BEGIN { printf "%d", b - (n - a) }')
       [ "$left" -gt 0 ] || break
       if ! (cd "$pbuild" && RC_PARAMS="$rc_params" timeout "$left" "./$b" --gtest_fail_fast > "$work/props.txt" 2>&1); then
@@ -252,6 +258,7 @@ for p in "${patches[@]}"; do
       fi
     done
     [ -n "$prop_col" ] || prop_col="survived ${budget}s"
+    [ "$prop_col" != "does not build" ] || failed=1
     echo "  properties: $prop_col"
   fi
   restore
