@@ -76,6 +76,13 @@ endfunction()
 # UBSAN_OPTIONS=print_stacktrace=1 with llvm-symbolizer on PATH.
 set(KMEMFUZZ_SANITIZE "" CACHE STRING "Sanitizers for kmemfuzz_add_fuzzer() targets (e.g. address,undefined)")
 
+# Source coverage (clang): kmemfuzz_add_fuzzer() targets and the library
+# targets named in LIBS get -fprofile-instr-generate -fcoverage-mapping, so
+# that kmemfuzz's ci/coverage.sh --adapter BINARY --subject YOUR_SOURCES can
+# report what a campaign reached in your allocator. Use it with the
+# standalone driver (KMEMFUZZ_LIBFUZZER=OFF).
+option(KMEMFUZZ_COVERAGE "Build kmemfuzz_add_fuzzer() targets and their LIBS with clang source coverage" OFF)
+
 function(kmemfuzz_add_fuzzer name)
   cmake_parse_arguments(F "" "" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
   add_executable(${name} ${F_SOURCES})
@@ -87,6 +94,19 @@ function(kmemfuzz_add_fuzzer name)
     target_compile_options(${name} PRIVATE -fsanitize=${KMEMFUZZ_SANITIZE} -fno-sanitize-recover=all
                                            -fno-omit-frame-pointer)
     target_link_options(${name} PRIVATE -fsanitize=${KMEMFUZZ_SANITIZE})
+  endif()
+  if(KMEMFUZZ_COVERAGE)
+    target_compile_options(${name} PRIVATE -fprofile-instr-generate -fcoverage-mapping)
+    target_link_options(${name} PRIVATE -fprofile-instr-generate)
+    foreach(lib ${F_LIBS})
+      if(TARGET ${lib})
+        get_target_property(imported ${lib} IMPORTED)
+        get_target_property(type ${lib} TYPE)
+        if(NOT imported AND type MATCHES "^(STATIC|SHARED|MODULE|OBJECT)_LIBRARY$")
+          target_compile_options(${lib} PRIVATE -fprofile-instr-generate -fcoverage-mapping)
+        endif()
+      endif()
+    endforeach()
   endif()
   if(KMEMFUZZ_LIBFUZZER)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer)

@@ -3,8 +3,9 @@
 //
 // Half of the mutations are libFuzzer's own byte mutations of the whole
 // input (they reach the header and the inside of fields); the other half
-// insert, delete, change or repeat whole op records, or (one in 22 of them)
-// give the same program another machine size. Cross-over splices the
+// insert, delete, change or repeat whole op records, wrap one in the
+// decoder's repeat record (drain: 32..1048 copies for two bytes), or (one in
+// 25 of them) give the same program another machine size. Cross-over splices the
 // head of one input's records onto the tail of another's.
 //
 // Only libFuzzer calls these hooks. Other engines (AFL++'s driver, OSS-Fuzz's
@@ -36,11 +37,12 @@ std::vector<std::size_t> record_bounds(const std::uint8_t* data, std::size_t siz
 
 OpMutation pick(Rng& rng, std::size_t records) {
   if (records == 0 || rng.below(2) == 0) return OpMutation::bytes;
-  const std::uint64_t r = rng.below(22);
+  const std::uint64_t r = rng.below(25);
   if (r < 5) return OpMutation::insert;
   if (r < 9) return OpMutation::erase;
   if (r < 16) return OpMutation::change;
   if (r < 20) return OpMutation::repeat;
+  if (r < 23) return OpMutation::drain;
   return OpMutation::machine;
 }
 
@@ -67,7 +69,7 @@ std::size_t mutate_ops(std::uint8_t* data, std::size_t size, std::size_t max_siz
   // Growing moves favour the program's tail half the time: the machine is in
   // its deepest state there (memory drained, slabs churned), so ops added at
   // the end reach what ops added early cannot.
-  const bool grows = kind == OpMutation::insert || kind == OpMutation::repeat;
+  const bool grows = kind == OpMutation::insert || kind == OpMutation::repeat || kind == OpMutation::drain;
   const std::size_t tail = std::min<std::size_t>(n, 8);
   const std::size_t i = grows && rng.below(2) == 0 ? n - 1 - rng.below(tail) : rng.below(n);
   const std::size_t begin = b[i], end = b[i + 1];
@@ -100,6 +102,15 @@ std::size_t mutate_ops(std::uint8_t* data, std::size_t size, std::size_t max_siz
       copies.reserve(extra * len);
       for (std::size_t k = 0; k < extra; ++k) copies.insert(copies.end(), data + begin, data + end);
       out.insert(at(end), copies.begin(), copies.end());
+      break;
+    }
+    case OpMutation::drain: {
+      // The decoder's repeat record around record i: 8 × (count − 0x7c) copies.
+      const int op = repeat_opcode(options);
+      if (op < 0 || size + 2 > max_size) return byte_mutate(data, size, max_size);
+      const std::uint8_t wrap[2] = {static_cast<std::uint8_t>(op),
+                                    static_cast<std::uint8_t>(0x80 + rng.below(0x80))};
+      out.insert(at(begin), wrap, wrap + 2);
       break;
     }
     case OpMutation::bytes:

@@ -31,6 +31,8 @@ enum class OpMutation : std::uint8_t {
   erase,    ///< delete record i
   change,   ///< byte-mutate inside record i
   repeat,   ///< repeat record i 2..32 times: allocate until memory runs low, free in a burst
+  drain,    ///< wrap record i in a repeat record of 32..1048 copies (two bytes): drain a zone,
+            ///< fill a cache's slabs, free them all, call a fault attribute again and again
   machine,  ///< a new machine size (header bits 0-5), profile bits kept: the ops stay as they are,
             ///< the same program meets a machine with highmem, a lowmem or DMA32 boundary, 1 MiB
 };

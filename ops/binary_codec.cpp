@@ -16,10 +16,16 @@
 //   write           slot(live, not ioremap) off(u24) len(u16) byte
 //                   off = off % E, len = 1 + len % min(E - off, 4096), E = min(size, 16 MiB) > 0
 //   atomic          u8 & 1
-//   fail            flags(bit0 slab, bit1 ignore_gfp_wait, bit2 ignore_gfp_highmem)
-//                   prob(≥ 0x80 → 100, else % 101)  interval(≥ 0x80 → 1 + (b & 15), else 1)
-//                   times(b % 8, 7 → -1)  space(≥ 0x80 → (b & 0x7f) × 4096, else 0)  min_order(% 12)
-//                   (slab keeps min_order=1 and ignore_gfp_highmem=yes)
+//   fail            flags(bit0 slab, bit1 set and bit4 clear: ignore_gfp_wait, bit2 ignore_gfp_highmem)
+//                   prob(≥ 0x80 → 100, else 100 - b % 101)  interval(≥ 0x80 → 2 + ((0xff - b) & 15),
+//                   else 1)  times({-1,1,2,3,4,6,0,1}[b % 8])  space(≥ 0x80 → (0xff - b) × 4096, else 0)
+//                   min_order(< 0x80 → b & 1, else (0xff - b) % 12): 0x00… and 0xff… are both aggressive
+//                   (slab keeps min_order=1 and ignore_gfp_highmem=yes; with flags bit 3 its last
+//                   byte names the cache filter: < 0x80 a live cache (candidate b), else or with
+//                   none the kmalloc class (b & 0x3f) % classes)
+//   repeat          count(< 0x80 → 2 + (c & 31), else 8 × (c − 0x7c)) then one record, decoded
+//                   that many times (slots resolved anew each time; copy k of a short repeat picks
+//                   candidate raw + k × ((c >> 5) & 3); a repeat inside is its count only)
 //   fail_off        —
 //   wrong_order     slot(live pages) order    (an order equal to the binding's becomes order+1 mod 64)
 //   double_free     slot(freed memory)        (its own API; an object whose cache is gone: skipped)
@@ -30,9 +36,10 @@
 //   wrong_cache     slot(live cache) slot(live object)
 //   double_destroy  slot(destroyed cache)
 //   scribble        slot(writable kinds, live or freed) off(u24) len(u16) byte
-//                   bit 23 of off clear: off % (E + 64); set: A - 32 + (off & 0x7f) (≥ 0), A = the
-//                   slot's end (kmalloc size class, object size, vmalloc pages, block), twice
-//                   that with bit 22 set; len = 1 + len % 64
+//                   bit 23 of off clear: off % (E + 64); set: A + delta(off & 0x7f) (≥ 0),
+//                   delta(d) = -1 - d below 32, d - 32 from 32; A = the slot's end (kmalloc size
+//                   class, object size, vmalloc pages, block), with bit 22 its stride (a slab
+//                   object's red zone end; twice the end otherwise); len = 1 + len % 64
 // Fields are read in full before candidates are resolved, so a record's
 // length never depends on slot state.
 #include "ops/binary_codec.h"
@@ -40,8 +47,10 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <string>
 
+#include "alloc/slab.h"
 #include "check/kernel_checker.h"
 #include "ops/slot_tracker.h"
 
@@ -83,8 +92,9 @@ enum class BinOp : std::uint8_t {
   wrong_cache,
   double_destroy,
   scribble,
+  repeat,
 };
-constexpr std::size_t NR_BINOPS = 28;
+constexpr std::size_t NR_BINOPS = 29;
 
 struct BinOpInfo {
   std::uint32_t families;  ///< all of these must be enabled
@@ -112,7 +122,7 @@ constexpr std::array<BinOpInfo, NR_BINOPS> INFO{{
     {FAMILY_VMALLOC, 3},                // iounmap
     {FAMILY_MEMORY, 8},                 // write
     {FAMILY_FAULTS, 2},                 // atomic
-    {FAMILY_FAULTS, 2},                 // fail
+    {FAMILY_FAULTS, 5},                 // fail (a quarter of the zoo's bugs are in fault injection)
     {FAMILY_FAULTS, 1},                 // fail_off
     {FAMILY_MISUSE | FAMILY_PAGES, 2},  // wrong_order
     {FAMILY_MISUSE, 2},                 // double_free
@@ -121,6 +131,7 @@ constexpr std::array<BinOpInfo, NR_BINOPS> INFO{{
     {FAMILY_MISUSE | FAMILY_SLAB, 2},   // wrong_cache
     {FAMILY_MISUSE | FAMILY_SLAB, 1},   // double_destroy
     {FAMILY_MISUSE, 2},                 // scribble
+    {0, 8},                             // repeat (every target)
 }};
 
 /// opcode % size → op type, for one set of enabled families.
@@ -210,9 +221,11 @@ void write_order(Writer& w, unsigned order) {
   w.u8(order);
 }
 
+// Atomic requests (GFP_HIGH without blocking) are a quarter: only they may
+// take a zone below its min watermark, into the reserve (the watermark window).
 constexpr std::array<gfp_t, 16> GFPS{
     GFP_KERNEL,
-    GFP_KERNEL,
+    GFP_ATOMIC,
     GFP_ATOMIC,
     GFP_NOWAIT,
     GFP_KERNEL | GFP_ZERO,
@@ -310,6 +323,15 @@ void write_size(Writer& w, std::uint64_t size) {
   w.u32(size);
 }
 
+// Repeat counts: c < 0x80 → 2 + (c & 31) (2 … 33: churn); else 8 × (c − 0x7c)
+// (32 … 1048: enough order-10 blocks to drain 4 GiB, every order-0 page of a
+// small machine, or two slabs of any cache).
+unsigned repeat_count(std::uint8_t c) { return c < 0x80 ? 2u + (c & 31u) : 8u * (c - 0x7cu); }
+// Short repeats spread their slot picks: copy k picks candidate raw + k × stride,
+// stride = bits 5-6 (0 … 3): stride 2 frees every other page of a drained
+// zone, which fragments it (free pages that cannot serve a higher order).
+unsigned repeat_stride(std::uint8_t c) { return c < 0x80 ? (c >> 5) & 3u : 0; }
+
 // Memory-op shaping.
 constexpr std::uint64_t MEM_SPAN = 16 * MiB;       ///< offsets reach the first 16 MiB of an allocation
 constexpr std::uint64_t MAX_WRITE = 4096;          ///< write length, inclusive
@@ -332,30 +354,81 @@ std::uint64_t interior_span(const detail::SlotState& st) {
 }
 
 /// Scribbles: bit 23 of the offset field clear → off % (E + SCRIBBLE_SLACK)
-/// from the start; set → anchor + (field & 0x7f) - 32 with the anchor at the
-/// end of the object's slot (bit 22 set: twice that end): the kmalloc size class (the red zone starts
+/// from the start; set → anchor + delta(field & 0x7f) with the anchor at the
+/// end of the object's slot: the kmalloc size class (the red zone starts
 /// there, so a kmalloc(100) scribble reaches both its slack 100..127 and the
 /// red zone past 128), a cache object's size, a vmalloc area's last page
-/// (its guard page follows), a page block's end.
+/// (its guard page follows), a page block's end. With bit 22 set the anchor
+/// is the slot's stride instead: a slab object's red zone's end (the next
+/// object starts there; the slab geometry of its cache with slab_debug), twice
+/// the end for everything else (a one-page area's guard page's end).
+/// delta(d) = -1 - d for d < 32 (-1 … -32), d - 32 above (0 … 95): a zero
+/// byte is the last byte before the anchor, the red zone's last byte.
 constexpr std::uint64_t SCRIBBLE_ANCHORED = 1u << 23;
 constexpr std::uint64_t ANCHOR_BEFORE = 32;  ///< anchored offsets: anchor - 32 .. anchor + 95
 constexpr std::uint64_t ANCHOR_SPAN = 128;
 
-constexpr std::uint64_t SCRIBBLE_FAR = 1u << 22;  ///< anchored at twice the slot's end
+constexpr std::uint64_t SCRIBBLE_FAR = 1u << 22;  ///< anchored at the slot's stride
 
-/// The slot's end (see above), or with `far` twice it: a naturally aligned
-/// size class's stride with its red zone (size-128 objects sit 256 apart,
-/// their red zone ends at 256), a guard page's end for one-page areas.
-std::uint64_t scribble_anchor(const detail::SlotState& st, KmallocProfile profile, bool far) {
+/// The anchored offset for field bits 0-6 (`d`), or nullopt below 0.
+std::optional<std::uint64_t> anchored_offset(std::uint64_t anchor, std::uint64_t d) {
+  if (d < ANCHOR_BEFORE) {
+    if (anchor < d + 1) return std::nullopt;
+    return anchor - 1 - d;
+  }
+  return anchor + (d - ANCHOR_BEFORE);
+}
+/// The inverse: the field bits for `off`, when it is within reach of `anchor`.
+std::optional<std::uint64_t> anchored_field(std::uint64_t anchor, std::uint64_t off) {
+  if (off < anchor) {
+    if (anchor - off > ANCHOR_BEFORE) return std::nullopt;
+    return anchor - 1 - off;
+  }
+  if (off - anchor >= ANCHOR_SPAN - ANCHOR_BEFORE) return std::nullopt;
+  return off - anchor + ANCHOR_BEFORE;
+}
+
+/// A slab object's stride (object, padding and red zone) under slab_debug,
+/// or 0 when the geometry has none.
+std::uint64_t slab_stride(std::uint64_t size, std::uint64_t align, SlabFlags flags, const MachineConfig& m) {
+  const auto g = cache_geometry(size, align, flags, false, m.slab_debug, m.kmalloc);
+  return g ? g->size : 0;
+}
+std::uint64_t kmalloc_stride(std::uint64_t cls, const MachineConfig& m) {
+  const auto classes = kmalloc_size_classes(m.kmalloc);
+  if (cls == 0 || classes.empty() || cls > classes.back()) return 0;  // a large kmalloc: pages
+  return slab_stride(cls, cls & (~cls + 1), SLAB_NONE, m);
+}
+
+/// The slot's end (see above), or with `far` its stride; `cache_stride` is
+/// the stride of an object's cache (0: unknown).
+std::uint64_t scribble_anchor(const detail::SlotState& st, const MachineConfig& m, bool far,
+                              std::uint64_t cache_stride) {
   std::uint64_t end = st.size;
   if (st.kind == SlotKind::kmalloc) {
-    const std::uint64_t cls = kmalloc_size_class(profile, st.size);
+    const std::uint64_t cls = kmalloc_size_class(m.kmalloc, st.size);
     end = cls ? cls : st.size;
+    if (far) {
+      const std::uint64_t stride = kmalloc_stride(cls, m);
+      return stride ? stride : 2 * end;
+    }
   } else if (st.kind == SlotKind::vmalloc) {
     end = page_align_up(st.size);
+  } else if (st.kind == SlotKind::object && far && cache_stride) {
+    return cache_stride;
   }
   return far ? 2 * end : end;
 }
+/// fail min_order: b < 0x80 → b & 1 (0: every order, 1: the kernel's
+/// default; order-0 requests dominate, so the other orders are rarer), else (b & 0x7f) % 12.
+unsigned min_order_of(std::uint8_t b) { return b < 0x80 ? b & 1u : (0xffu - b) % (MAX_FAIL_MIN_ORDER + 1); }
+
+// fail fields are shaped so that both a zero-filled and a 0xff-filled record
+// are an aggressive attribute (probability 100, every call or every second,
+// no space budget, times unlimited or 1, no gfp exemption): the values
+// libFuzzer inserts most often then reach an injection, not a dormant one.
+constexpr std::array<std::int64_t, 8> FAIL_TIMES{-1, 1, 2, 3, 4, 6, 0, 1};
+
 bool is_page_kind(SlotKind k) { return k == SlotKind::pages_pfn || k == SlotKind::pages_va; }
 
 // ---- decoding ----------------------------------------------------------------------------
@@ -365,11 +438,27 @@ class Decoder {
   Decoder(Program& out, const OpTable& table) : out_(out), table_(table) {}
   const SlotTracker& slots() const { return t_; }
 
-  /// Decodes one op record, appending at most one op.
-  void step(Reader& r) {
+  /// Decodes one op record, appending at most one op (a repeat record: up
+  /// to its count, each copy's slots resolved against the state it meets).
+  void step(Reader& r, bool nested = false) {
     const std::uint8_t code = r.u8();
     if (table_.size == 0) return;
     switch (table_.ops[code % table_.size]) {
+      case BinOp::repeat: {
+        const std::uint8_t c = r.u8();
+        if (nested) break;  // a repeat inside a repeat is only its count byte
+        const unsigned reps = repeat_count(c);
+        const unsigned stride = repeat_stride(c);
+        const Reader start = r;
+        for (unsigned k = 0; k < reps; ++k) {
+          if (k > 0 && out_.ops.size() >= MAX_DECODED_OPS) break;
+          r = start;  // every copy reads the same bytes: a record's length never depends on slot state
+          bias_ = k * stride;
+          step(r, true);
+        }
+        bias_ = 0;
+        break;
+      }
       case BinOp::alloc_pages:
       case BinOp::get_free_pages: {
         const bool pfn = table_.ops[code % table_.size] == BinOp::alloc_pages;
@@ -478,11 +567,8 @@ class Decoder {
           emit(MemOp{MemVerb::write, s, o, 1 + len % std::min(extent - o, MAX_WRITE), byte});
         } else {
           std::uint64_t o = off % (extent + SCRIBBLE_SLACK);
-          if (off & SCRIBBLE_ANCHORED) {
-            const std::uint64_t at =
-                scribble_anchor(t_[s], out_.machine.kmalloc, (off & SCRIBBLE_FAR) != 0) + (off % ANCHOR_SPAN);
-            o = at >= ANCHOR_BEFORE ? at - ANCHOR_BEFORE : 0;
-          }
+          if (off & SCRIBBLE_ANCHORED)
+            o = anchored_offset(anchor(s, (off & SCRIBBLE_FAR) != 0), off % ANCHOR_SPAN).value_or(0);
           emit(MemOp{MemVerb::scribble, s, o, 1 + len % MAX_SCRIBBLE, byte});
         }
         break;
@@ -493,19 +579,20 @@ class Decoder {
         FailOp f = FAIL_OFF;
         f.off = false;
         f.target = (flags & 1) ? FaultTarget::slab : FaultTarget::page_alloc;
-        f.ignore_gfp_wait = (flags & 2) != 0;
+        f.ignore_gfp_wait = (flags & 0x12) == 0x02;  // bit 1 alone: 0x00 and 0xff both fail sleeping calls
         const std::uint8_t probability = r.u8();
-        f.probability = probability >= 0x80 ? 100 : probability % 101u;
+        f.probability = probability >= 0x80 ? 100 : 100 - probability % 101u;
         const std::uint8_t interval = r.u8();
-        f.interval = interval >= 0x80 ? 1 + (interval & 0x0f) : 1;
-        const std::uint8_t times = r.u8() % 8;
-        f.times = times == 7 ? -1 : times;
+        f.interval = interval >= 0x80 ? 2 + ((0xffu - interval) & 0x0f) : 1;
+        f.times = FAIL_TIMES[r.u8() % FAIL_TIMES.size()];
         const std::uint8_t space = r.u8();
-        f.space = space >= 0x80 ? (space & 0x7fu) * SPACE_UNIT : 0;
-        const unsigned min_order = r.u8() % (MAX_FAIL_MIN_ORDER + 1);
+        f.space = space >= 0x80 ? (0xffu - space) * SPACE_UNIT : 0;
+        const std::uint8_t last = r.u8();
         if (f.target == FaultTarget::page_alloc) {  // slab keeps the page_alloc-only fields at default
-          f.min_order = min_order;
+          f.min_order = min_order_of(last);
           f.ignore_gfp_highmem = (flags & 4) != 0;
+        } else if (flags & 8) {  // failslab's cache filter, from the byte page_alloc reads min_order from
+          f.cache_filter = cache_filter_name(last);
         }
         emit(f);
         break;
@@ -587,19 +674,52 @@ class Decoder {
     }
   }
 
+  /// failslab's cache filter for byte `b`: b < 0x80 with a live cache: that
+  /// cache's name (candidate b); otherwise the kmalloc cache of size class
+  /// (b & 0x3f) modulo the profile's classes.
+  std::string cache_filter_name(std::uint8_t b) const {
+    if (const std::size_t n = t_.count(live(SlotKind::cache)); b < 0x80 && n > 0) {
+      const Slot c = t_.pick(live(SlotKind::cache), b % n);  // not spread: b < 0x80 names a cache
+      if (c != NO_SLOT && static_cast<std::size_t>(c) < names_.size())
+        return names_[static_cast<std::size_t>(c)];
+    }
+    const auto classes = kmalloc_size_classes(out_.machine.kmalloc);
+    return kmalloc_cache_name(out_.machine.kmalloc, classes[(b & 0x3fu) % classes.size()], false);
+  }
+
+  /// A scribble's anchor for slot `s` (see scribble_anchor).
+  std::uint64_t anchor(Slot s, bool far) const {
+    const detail::SlotState& st = t_[s];
+    std::uint64_t stride = 0;
+    if (st.kind == SlotKind::object && st.owner >= 0 && static_cast<std::size_t>(st.owner) < strides_.size())
+      stride = strides_[static_cast<std::size_t>(st.owner)];
+    return scribble_anchor(st, out_.machine, far, stride);
+  }
+
  private:
   Slot pick(SlotSet set, std::uint8_t raw) const {
     const std::size_t n = t_.count(set);
-    return n == 0 ? NO_SLOT : t_.pick(set, raw % n);
+    // The spread stays a byte: every pick is one a single record can make.
+    return n == 0 ? NO_SLOT : t_.pick(set, static_cast<std::uint8_t>(raw + bias_) % n);
   }
   void emit(Op op) {
     out_.add(std::move(op));
     t_.apply(out_.ops.back());
+    if (const auto* c = std::get_if<CacheCreateOp>(&out_.ops.back()); c && c->dst >= 0) {
+      const auto i = static_cast<std::size_t>(c->dst);
+      if (strides_.size() <= i) strides_.resize(i + 1, 0);
+      strides_[i] = slab_stride(c->size, c->align, c->flags, out_.machine);
+      if (names_.size() <= i) names_.resize(i + 1);
+      names_[i] = c->name;
+    }
   }
 
   Program& out_;
   const OpTable& table_;
   SlotTracker t_;
+  std::vector<std::uint64_t> strides_;  ///< by cache slot: its objects' stride (0: none)
+  std::vector<std::string> names_;      ///< by cache slot: its name
+  std::size_t bias_ = 0;                ///< added to slot picks: copy k of a spread repeat
 };
 
 // Machine sizes (MiB) by header bits 0-5. Three quarters are small (1–64 MiB:
@@ -620,9 +740,13 @@ MachineConfig read_machine(Reader& r) {
   m.mem_bytes = std::uint64_t{MACHINE_MIB[cfg % 64u]} * MiB;
   m.profile = (cfg & 0x40) ? Profile::x86_64 : Profile::i386;
   m.kmalloc = (cfg & 0x80) ? KmallocProfile::modern : KmallocProfile::linux_2_6_18;
-  m.slab_debug = true;
   const std::uint64_t lo = r.u8();
-  m.seed = lo | (std::uint64_t{r.u8()} << 8);
+  const std::uint64_t hi = r.u8();
+  // Bit 7 of the seed's high byte turns slab_debug off: without red zones a
+  // cache's stride is its aligned size alone (a stride that ignores the
+  // alignment only shows there).
+  m.slab_debug = (hi & 0x80) == 0;
+  m.seed = lo | (hi & 0x7f) << 8;
   return m;
 }
 
@@ -635,7 +759,8 @@ void write_machine(Writer& w, const MachineConfig& m) {
   if (m.profile == Profile::x86_64) cfg |= 0x40;
   if (m.kmalloc == KmallocProfile::modern) cfg |= 0x80;
   w.u8(cfg);
-  w.u16(m.seed & 0xffff);
+  w.u8(m.seed & 0xff);
+  w.u8(((m.seed >> 8) & 0x7f) | (m.slab_debug ? 0 : 0x80));
 }
 
 Program decode(std::span<const std::uint8_t> bytes, const CodecOptions& options,
@@ -660,9 +785,8 @@ Program decode(std::span<const std::uint8_t> bytes, const CodecOptions& options,
 /// Writes the record that decodes to one op (slots already in decoder numbering), or says there is none.
 class Recorder {
  public:
-  Recorder(const SlotTracker& t, const OpTable& table, const MachineConfig& machine,
-           std::vector<std::uint8_t>& rec)
-      : t_(t), table_(table), machine_(machine), w_(rec) {}
+  Recorder(const Decoder& d, const OpTable& table, std::vector<std::uint8_t>& rec)
+      : d_(d), t_(d.slots()), table_(table), w_(rec) {}
 
   bool operator()(const AllocPagesOp& o) {
     return opcode(BinOp::alloc_pages) && order(o.order) && gfp(o.gfp);
@@ -745,10 +869,9 @@ class Recorder {
       if (o.offset >= std::min(extent + SCRIBBLE_SLACK, SCRIBBLE_ANCHORED)) {
         bool found = false;
         for (const bool far : {false, true}) {
-          const std::uint64_t anchor = scribble_anchor(t_[o.src], machine_.kmalloc, far);
-          const std::uint64_t lo = anchor >= ANCHOR_BEFORE ? anchor - ANCHOR_BEFORE : 0;
-          if (o.offset < lo || o.offset >= anchor + ANCHOR_SPAN - ANCHOR_BEFORE) continue;
-          field = SCRIBBLE_ANCHORED | (far ? SCRIBBLE_FAR : 0) | (o.offset + ANCHOR_BEFORE - anchor);
+          const auto d = anchored_field(d_.anchor(o.src, far), o.offset);
+          if (!d) continue;
+          field = SCRIBBLE_ANCHORED | (far ? SCRIBBLE_FAR : 0) | *d;
           found = true;
           break;
         }
@@ -770,12 +893,27 @@ class Recorder {
     if (o.off) return opcode(BinOp::fail_off);
     if (!opcode(BinOp::fail)) return false;
     const bool slab = o.target == FaultTarget::slab;
-    w_.u8((slab ? 1 : 0) | (o.ignore_gfp_wait ? 2 : 0) | (slab || o.ignore_gfp_highmem ? 4 : 0));
-    w_.u8(std::min(o.probability, 100u));
-    w_.u8(o.interval <= 1 ? 0 : 0x80 | (std::min(o.interval, 16u) - 1));
-    w_.u8(o.times < 0 ? 7 : std::min<std::int64_t>(o.times, 6));
-    w_.u8(o.space == 0 ? 0 : 0x80 | std::min<std::uint64_t>(o.space / SPACE_UNIT, 0x7f));
-    w_.u8(slab ? 1 : std::min(o.min_order, MAX_FAIL_MIN_ORDER));
+    int filter = -1;  // the byte that names o.cache_filter
+    if (slab && !o.cache_filter.empty()) {
+      for (int b = 0; b < 256 && filter < 0; ++b)
+        if (d_.cache_filter_name(static_cast<std::uint8_t>(b)) == o.cache_filter) filter = b;
+      if (filter < 0) return false;  // a name neither a live cache nor a kmalloc class has
+    }
+    w_.u8((slab ? 1 : 0) | (o.ignore_gfp_wait ? 2 : 0) | (slab || o.ignore_gfp_highmem ? 4 : 0) |
+          (filter >= 0 ? 8 : 0));
+    w_.u8(100 - std::min(o.probability, 100u));
+    w_.u8(o.interval <= 1 ? 0 : 0xff - (std::min(o.interval, 17u) - 2));
+    // times: the table's entry, else the largest one below (-1 for any negative).
+    const std::int64_t times = o.times < 0 ? -1 : o.times == 5 ? 4 : std::min<std::int64_t>(o.times, 6);
+    w_.u8(static_cast<std::uint64_t>(std::find(FAIL_TIMES.begin(), FAIL_TIMES.end(), times) -
+                                     FAIL_TIMES.begin()));
+    w_.u8(o.space == 0 ? 0 : 0xff - std::min<std::uint64_t>(o.space / SPACE_UNIT, 0x7f));
+    if (slab) {
+      w_.u8(filter >= 0 ? filter : 1);
+      return true;
+    }
+    const unsigned min_order = std::min(o.min_order, MAX_FAIL_MIN_ORDER);
+    w_.u8(min_order <= 1 ? min_order : 0xff - min_order);
     return true;
   }
   bool operator()(const ExpectOp&) { return false; }
@@ -832,9 +970,9 @@ class Recorder {
     return false;
   }
 
+  const Decoder& d_;
   const SlotTracker& t_;
   const OpTable& table_;
-  const MachineConfig& machine_;
   Writer w_;
 };
 
@@ -894,7 +1032,7 @@ std::vector<std::uint8_t> encode_program(const Program& program, const CodecOpti
     Op op = original;
     record.clear();
     bool ok = replay.ops.size() < MAX_DECODED_OPS && remap(op, map);
-    if (ok) ok = std::visit(Recorder(decoder.slots(), table, replay.machine, record), op);
+    if (ok) ok = std::visit(Recorder(decoder, table, record), op);
     const std::size_t before = replay.ops.size();
     if (ok) {
       Reader r(record);
@@ -910,6 +1048,10 @@ std::vector<std::uint8_t> encode_program(const Program& program, const CodecOpti
   }
   if (dropped_ops) *dropped_ops = dropped;
   return out;
+}
+
+int repeat_opcode(const CodecOptions& options) {
+  return OpTable(options.families).first[static_cast<std::size_t>(BinOp::repeat)];
 }
 
 CodecOptions codec_options_for_target(std::string_view target) {

@@ -13,8 +13,9 @@
 //   header  [cfg][seed lo][seed hi]
 //           cfg bits 0-5: mem from a 64-entry table (0 → 16 MiB; 1–32 MiB, then
 //           40 MiB … 8 GiB around 896 MiB, 1.5 GiB and 4 GiB); bit 6: x86_64;
-//           bit 7: kmalloc=modern. slab_debug is always on.
-//   ops     [opcode][fields…] repeated until the input ends or MAX_DECODED_OPS ops exist.
+//           bit 7: kmalloc=modern. seed = lo | (hi & 0x7f) << 8; hi bit 7: slab_debug off.
+//   ops     [opcode][fields…] repeated until the input ends or MAX_DECODED_OPS ops exist;
+//           a repeat record [opcode][count][record] decodes its record 2..1048 times.
 //           The op type is a weighted table indexed by opcode % W over the enabled families.
 //   fields  slot  u8: index into the candidates (modulo their count)
 //           order u8: < 0xf0 → {0,0,0,0,0,1,1,1,2,2,3,4,5,9,10,11}[b % 16]; else next u8 % 64
@@ -64,12 +65,17 @@ Program decode_program(std::span<const std::uint8_t> bytes, const CodecOptions& 
 
 /// Bytes that decode to `program`. Exact for every program decode produces;
 /// for others (parsed scripts, generators) best effort: the machine's size
-/// becomes the largest table size not above it (seed mod 2^16), values beyond a
+/// becomes the largest table size not above it (seed mod 2^15), values beyond a
 /// field's range are clamped, and ops with no binary form (expect, print,
 /// check, kfree null, a misuse the decoder never makes, out-of-range offsets)
 /// are dropped along with whatever depends on them; `dropped_ops` counts them.
+/// slab_debug is kept.
 std::vector<std::uint8_t> encode_program(const Program& program, const CodecOptions& options = {},
                                          std::size_t* dropped_ops = nullptr);
+
+/// The smallest opcode of the repeat record (`[opcode][count][record]`: the
+/// record decoded 2..1048 times), for an op-level mutator; -1 when the table has none.
+int repeat_opcode(const CodecOptions& options = {});
 
 /// The byte offset at which each op record starts (skipped records included),
 /// in decode order: boundaries for an op-level custom mutator.

@@ -1287,14 +1287,10 @@ class Runner {
     f.min_order = op.min_order;
     f.ignore_gfp_wait = op.ignore_gfp_wait;
     f.ignore_gfp_highmem = op.ignore_gfp_highmem;
-    shadow_.configure(op.target == FaultTarget::slab, FaultConfig{op.probability,
-                                                                  op.interval,
-                                                                  op.times,
-                                                                  op.space,
-                                                                  op.ignore_gfp_wait,
-                                                                  op.ignore_gfp_highmem,
-                                                                  op.min_order,
-                                                                  {}});
+    f.cache_filter = op.cache_filter;
+    shadow_.configure(op.target == FaultTarget::slab,
+                      FaultConfig{op.probability, op.interval, op.times, op.space, op.ignore_gfp_wait,
+                                  op.ignore_gfp_highmem, op.min_order, op.cache_filter});
     return std::nullopt;
   }
 

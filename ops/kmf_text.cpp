@@ -709,7 +709,7 @@ class Parser {
     else
       fail(what.col, "expected page_alloc, slab or off, got " + quote(what.text));
     const KeyValues kv = keys("fail", {"probability", "interval", "times", "space", "min_order",
-                                       "ignore_gfp_wait", "ignore_gfp_highmem"});
+                                       "ignore_gfp_wait", "ignore_gfp_highmem", "cache"});
     const FaultAttr defaults{};
     FailOp f{false,
              target,
@@ -719,7 +719,8 @@ class Parser {
              defaults.space,
              defaults.min_order,
              defaults.ignore_gfp_wait,
-             defaults.ignore_gfp_highmem};
+             defaults.ignore_gfp_highmem,
+             {}};
     if (kv[1]) {
       f.interval = static_cast<unsigned>(number(kv[1]->value, "interval", 0xffffffffu));
       if (f.interval == 0) fail(kv[1]->value.col, "interval must be at least 1");
@@ -739,6 +740,10 @@ class Parser {
     if (kv[4]) f.min_order = static_cast<unsigned>(number(kv[4]->value, "min_order", MAX_SCRIPT_ORDER));
     if (kv[5]) f.ignore_gfp_wait = yes_no(kv[5]->value);
     if (kv[6]) f.ignore_gfp_highmem = yes_no(kv[6]->value);
+    if (kv[7]) {
+      if (target != FaultTarget::slab) fail(kv[7]->key.col, "key 'cache' applies only to 'fail slab'");
+      f.cache_filter = std::string(kv[7]->value.text);
+    }
     add(f);
   }
 
@@ -1049,6 +1054,10 @@ class Printer {
       out_ += o.ignore_gfp_wait ? " ignore_gfp_wait=yes" : " ignore_gfp_wait=no";
     if (pa && o.ignore_gfp_highmem != d.ignore_gfp_highmem)
       out_ += o.ignore_gfp_highmem ? " ignore_gfp_highmem=yes" : " ignore_gfp_highmem=no";
+    if (!pa && !o.cache_filter.empty()) {
+      out_ += " cache=";
+      out_ += o.cache_filter;
+    }
   }
   void operator()(const ExpectOp& o) {
     out_ += "expect ";
@@ -1170,7 +1179,7 @@ std::vector<std::string> kmf_keywords() {
   for (auto v : PLAIN_VERBS) words.emplace_back(v);
   for (auto k : {"mem=", "profile=", "kmalloc=", "seed=", "slab_debug=", "order=", "gfp=", "name=", "size=",
                  "align=", "flags=", "probability=", "interval=", "times=", "space=", "min_order=",
-                 "ignore_gfp_wait=", "ignore_gfp_highmem="})
+                 "ignore_gfp_wait=", "ignore_gfp_highmem=", "cache="})
     words.emplace_back(k);
   for (auto g : {"GFP_KERNEL",
                  "GFP_ATOMIC",

@@ -16,7 +16,8 @@
 //   (default none) are optional for kmem_cache_create; `fail` keys other than
 //   probability default to FaultAttr's (interval=1 times=1 space=0
 //   min_order=1 ignore_*=yes); min_order and ignore_gfp_highmem are
-//   page_alloc-only. `times=-1` means unlimited.
+//   page_alloc-only, `cache=NAME` (failslab's cache filter) slab-only.
+//   `times=-1` means unlimited.
 // - Numbers: decimal, 0x hex, optional K/M/G suffix (×1024, either case).
 //   Negative numbers and values above 2^64-1 are errors. Orders are 0..63.
 // - `expect NAME [not] PREDICATE`: `not` is accepted before every

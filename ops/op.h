@@ -155,11 +155,12 @@ struct FailOp {  ///< fail page_alloc probability=100 times=1 min_order=0 …  |
   unsigned min_order;
   bool ignore_gfp_wait;
   bool ignore_gfp_highmem;
+  std::string cache_filter;  ///< failslab only (`cache=NAME`): fail only this cache; empty: every cache
   friend bool operator==(const FailOp&, const FailOp&) = default;
 };
 /// The canonical `fail off` (what the parser and the decoder produce): both
 /// targets off; the remaining fields hold FaultAttr's defaults.
-inline constexpr FailOp FAIL_OFF{true, FaultTarget::page_alloc, 0, 1, 1, 0, 1, true, true};
+inline const FailOp FAIL_OFF{true, FaultTarget::page_alloc, 0, 1, 1, 0, 1, true, true, {}};
 
 // ---- expectations and output ----------------------------------------------------------
 enum class ExpectKind : std::uint8_t {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "alloc/slab.h"
 #include "check/kernel_checker.h"
 #include "ops/kmf_text.h"
 
@@ -226,12 +227,29 @@ struct Builder {
       case K_FAIL:
         if (shape.faults) {
           if (s.variant % 4 == 0) {
-            p.add(FailOp{true, FaultTarget::page_alloc, 0, 1, 1, 0, 1, true, true});
+            p.add(FAIL_OFF);
           } else {
-            p.add(FailOp{false, s.variant % 2 ? FaultTarget::slab : FaultTarget::page_alloc,
-                         static_cast<unsigned>(1 + s.pick % 100), 1u + s.order % 4u,
-                         static_cast<std::int64_t>(s.size % 5) - 1, 0, s.order % 2u, (s.variant & 8) != 0,
-                         (s.variant & 16) != 0});
+            FailOp f{false,
+                     s.variant % 2 ? FaultTarget::slab : FaultTarget::page_alloc,
+                     static_cast<unsigned>(1 + s.pick % 100),
+                     1u + s.order % 4u,
+                     static_cast<std::int64_t>(s.size % 5) - 1,
+                     0,
+                     s.order % 2u,
+                     (s.variant & 8) != 0,
+                     (s.variant & 16) != 0,
+                     {}};
+            if (f.target == FaultTarget::slab && (s.variant & 32)) {
+              // failslab's cache filter: a live cache by name, or a kmalloc class.
+              if (!caches.empty() && (s.variant & 64)) {
+                f.cache_filter = std::get<CacheCreateOp>(op_of(caches[s.pick % caches.size()])).name;
+              } else {
+                const auto classes = kmalloc_size_classes(p.machine.kmalloc);
+                f.cache_filter =
+                    kmalloc_cache_name(p.machine.kmalloc, classes[s.size % classes.size()], false);
+              }
+            }
+            p.add(std::move(f));
           }
         }
         break;

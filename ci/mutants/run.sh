@@ -2,7 +2,7 @@
 # Mutation testing: which of kmemfuzz's oracles kill a planted allocator bug?
 #
 #   ci/mutants/run.sh [--time SECONDS] [--seed N] [--modes LIST] [--fuzz-only]
-#                     [--ndebug] [--check] [PATCH...]
+#                     [--until-killed] [--ndebug] [--check] [PATCH...]
 #
 #   --time       budget per mutant and mode, seconds (default 60)
 #   --seed       libFuzzer's -seed for a repeatable run (default: libFuzzer picks)
@@ -14,6 +14,9 @@
 #                  props  the CI property suite (kernel_props, buddy_props,
 #                         kernel_model_props at the CI budget)
 #   --fuzz-only  the same as --modes empty
+#   --until-killed  skip a mutant's remaining modes once one killed it (the
+#                table shows "-" for them): whether every mutant dies, in
+#                about a third of the time
 #   --ndebug     build the subject (alloc/) with its asserts compiled out
 #                (KMF_SUBJECT_NDEBUG): only the checker can kill
 #   --check      only check that every patch applies and compiles (both
@@ -43,6 +46,7 @@ budget=60
 seed=()
 modes="seeds,empty,props"
 ndebug=0
+until_killed=0
 check_only=0
 patches=()
 while [ $# -gt 0 ]; do
@@ -51,9 +55,10 @@ while [ $# -gt 0 ]; do
     --seed) seed=(-seed="${2:-}"); shift 2 || shift ;;
     --modes) modes="${2:-}"; shift 2 || shift ;;
     --fuzz-only) modes="empty"; shift ;;
+    --until-killed) until_killed=1; shift ;;
     --ndebug) ndebug=1; shift ;;
     --check) check_only=1; shift ;;
-    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "ci/mutants/run.sh: unknown option '$1'" >&2; exit 2 ;;
     *) [ -f "$1" ] || { echo "ci/mutants/run.sh: no such patch '$1'" >&2; exit 2; }
        patches+=("$(realpath "$1")"); shift ;;
@@ -90,6 +95,8 @@ sync_tree() {
   done
 }
 sync_tree
+# The code under test is what was synced now (the report is written at the end).
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+uncommitted changes')"
 
 suffix=""; [ "$ndebug" -eq 0 ] || suffix="-ndebug"
 nd_flag="-DKMF_SUBJECT_NDEBUG=$([ "$ndebug" -eq 1 ] && echo ON || echo OFF)"
@@ -168,9 +175,12 @@ kill_times=()
 survivors=()
 failed=0
 
+loads=()  # the 1-minute load average as each mutant starts (the machine may be shared)
+run_start=$(now)
 for p in "${patches[@]}"; do
   name=$(basename "$p" .patch)
-  echo "== mutant $name"
+  loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+  echo "== mutant $name (load $(cut -d' ' -f1-3 /proc/loadavg))"
   what=$(sed -n '1s/^# //p' "$p")
   if ! (cd "$src" && patch -p1 --dry-run --quiet < "$p" >/dev/null); then
     echo "  the patch does not apply to this tree"
@@ -183,7 +193,8 @@ for p in "${patches[@]}"; do
   if [ "$want_fuzz" -gt 0 ] || [ "$check_only" -eq 1 ]; then
     build_fuzz > "$scratch/$name.build.log" 2>&1 || ok=0
   fi
-  if [ "$ok" -eq 1 ] && { [ "$want_props" -eq 1 ] || [ "$check_only" -eq 1 ]; }; then
+  # With --until-killed the property suite is built only when its mode runs.
+  if [ "$ok" -eq 1 ] && { [ "$want_props" -eq 1 ] && [ "$until_killed" -eq 0 ] || [ "$check_only" -eq 1 ]; }; then
     build_props >> "$scratch/$name.build.log" 2>&1 || ok=0
   fi
   if [ "$ok" -eq 0 ]; then
@@ -217,15 +228,20 @@ for p in "${patches[@]}"; do
     fi
     echo "  seeds: $seed_col"
   fi
-  if [ "$want_empty" -eq 1 ]; then
+  if [ "$want_empty" -eq 1 ] && { [ "$until_killed" -eq 0 ] || [ -z "$best" ]; }; then
     fuzz_mode "$work/empty"
     if [ -n "$kill_secs" ]; then fuzz_col="killed ${kill_secs}s"; note_kill "$kill_secs" "$kill_inv"
     else fuzz_col="survived ${budget}s"; fi
     echo "  fuzzing from an empty corpus: $fuzz_col"
   fi
-  if [ "$want_props" -eq 1 ]; then
-    t0=$(now) prop_col=""
+  if [ "$want_props" -eq 1 ] && { [ "$until_killed" -eq 0 ] || [ -z "$best" ]; }; then
+    prop_col=""
+    if [ "$until_killed" -eq 1 ] && ! build_props >> "$scratch/$name.build.log" 2>&1; then
+      prop_col="does not build"
+    fi
+    t0=$(now)
     for b in "${prop_bins[@]}"; do
+      [ -z "$prop_col" ] || break
       left=$(awk -v a="$t0" -v n="$(now)" -v b="$budget" 'BEGIN { printf "%d", b - (n - a) }')
       [ "$left" -gt 0 ] || break
       if ! (cd "$pbuild" && RC_PARAMS="$rc_params" timeout "$left" "./$b" --gtest_fail_fast > "$work/props.txt" 2>&1); then
@@ -242,6 +258,7 @@ for p in "${patches[@]}"; do
       fi
     done
     [ -n "$prop_col" ] || prop_col="survived ${budget}s"
+    [ "$prop_col" != "does not build" ] || failed=1
     echo "  properties: $prop_col"
   fi
   restore
@@ -263,9 +280,11 @@ fi
 {
   echo "# kmemfuzz mutants $stamp$suffix"
   echo
-  echo "Modes: $modes, ${budget}s per mutant and mode, one core; subject asserts $([ "$ndebug" -eq 1 ] && echo "compiled out (NDEBUG)" || echo "on")."
-  echo "A fuzzing kill is the first crash input the clean build passes. Commit \`$(git rev-parse --short HEAD)\`,"
-  echo "$(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Modes: $modes$([ "$until_killed" -eq 1 ] && echo " (until killed: a mode after a kill is skipped, \"-\")"), ${budget}s per mutant and mode, one core; subject asserts $([ "$ndebug" -eq 1 ] && echo "compiled out (NDEBUG)" || echo "on")."
+  echo "A fuzzing kill is the first crash input the clean build passes. Commit \`$commit\` (as synced at the start),"
+  echo "$(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
+  echo "1-minute load average as each mutant started: $(printf '%s\n' "${loads[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "min %s, median %s, max %s", v[1], v[int((NR + 1) / 2)], v[NR] }')."
+  echo "Wall time $(elapsed "$run_start" "$(now)")s (builds included)."
   echo
   echo "| mutant | seeds | fuzzing (empty corpus) | properties | time to kill | invariant | bug |"
   echo "|---|---|---|---|---:|---|---|"

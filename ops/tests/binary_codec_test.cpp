@@ -70,6 +70,12 @@ TEST(BinaryCodec, the_header_reaches_small_machines_and_the_zone_boundaries_up_t
   // 17 of the 64 sizes (each profile alike) lie above 896 MiB.
   EXPECT_EQ(large, 4u * 17u);
   EXPECT_EQ(profiles.size(), 4u);
+  // Bit 7 of the seed's high byte: slab_debug off, the seed keeps 15 bits.
+  const std::array<std::uint8_t, 3> nodebug{0, 0x34, 0x92};
+  const Program q = decode_program(nodebug);
+  EXPECT_FALSE(q.machine.slab_debug);
+  EXPECT_EQ(q.machine.seed, 0x1234u);
+  EXPECT_EQ(encode_program(q), std::vector<std::uint8_t>(nodebug.begin(), nodebug.end()));
 }
 
 TEST(BinaryCodec, machine_sizes_outside_the_table_round_down_to_a_table_size) {
@@ -143,7 +149,7 @@ TEST(BinaryCodec, anchored_scribbles_reach_the_slack_and_red_zone_after_the_size
   // requested-size form alone would.
   Rng rng(test_seed(0x5c7b));
   std::size_t past_class = 0;
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 8000; ++i) {
     const Program q = decode_program(random_bytes(rng, 200));
     std::vector<std::uint64_t> cls(q.nr_slots(), 0);
     for (const Op& op : q.ops) {
@@ -155,7 +161,7 @@ TEST(BinaryCodec, anchored_scribbles_reach_the_slack_and_red_zone_after_the_size
       }
     }
   }
-  EXPECT_GT(past_class, 40u);  // about 100 expected
+  EXPECT_GT(past_class, 40u);  // about 80 expected
 }
 
 TEST(BinaryCodec, decoded_random_inputs_round_trip_through_both_codecs) {
@@ -366,7 +372,7 @@ TEST(BinaryCodec, op_record_offsets_mark_every_record_start) {
     const auto bytes = random_bytes(rng, rng.below(300));
     const auto offsets = op_record_offsets(bytes);
     const Program p = decode_program(bytes);
-    EXPECT_GE(offsets.size(), p.ops.size());
+    EXPECT_LE(p.ops.size(), offsets.size() * 1048);  // a repeat record: at most 1048 ops
     for (std::size_t j = 0; j < offsets.size(); ++j) {
       EXPECT_EQ(offsets[j], j == 0 ? BINARY_HEADER_BYTES : offsets[j]);
       if (j > 0) {
@@ -382,6 +388,106 @@ TEST(BinaryCodec, op_record_offsets_mark_every_record_start) {
       EXPECT_TRUE(std::equal(prefix.ops.begin(), prefix.ops.end(), p.ops.begin()));
     }
   }
+}
+
+TEST(BinaryCodec, a_repeat_record_drains_memory_in_five_bytes) {
+  // repeat (opcode 127) ×(8 × (0x90 − 0x7c) = 160) of alloc_pages order=10
+  // (opcode 0, order form 14) gfp=GFP_ATOMIC (form 2): 640 MiB in a 5-byte record.
+  const std::vector<std::uint8_t> in{0, 0, 0, 127, 0x90, 0, 14, 2};
+  const Program p = decode_program(in);
+  ASSERT_EQ(p.ops.size(), 160u);
+  for (const Op& op : p.ops) EXPECT_EQ(op, Op(AllocPagesOp{op_dst(op), 10, GFP_ATOMIC}));
+  EXPECT_EQ(op_record_offsets(in), (std::vector<std::size_t>{3}));
+  // Each copy resolves its slot against the state it meets: kfree of
+  // candidate 0, twice (count byte 0 → 2 copies), frees two objects.
+  const std::vector<std::uint8_t> frees{0, 0, 0, 26, 7, 0, 26, 7, 0, 26, 7, 0, 127, 0, 44, 0};
+  const Program q = decode_program(frees);
+  ASSERT_EQ(q.ops.size(), 5u);
+  const auto* f1 = std::get_if<KfreeOp>(&q.ops[3]);
+  const auto* f2 = std::get_if<KfreeOp>(&q.ops[4]);
+  ASSERT_TRUE(f1 && f2);
+  EXPECT_NE(f1->src, f2->src);
+  // A short repeat with stride 2 (count byte 0x41: 3 copies) spreads its
+  // picks over the candidates instead of taking the same one each time.
+  std::vector<std::uint8_t> spread{0, 0, 0, 127, 5, 0, 0, 0};  // 7 × alloc_pages order=0
+  spread.insert(spread.end(), {127, 0x41, 16, 0});             // 3 × free_pages, stride 2
+  const Program sp = decode_program(spread);
+  std::vector<std::uint8_t> same = spread;
+  same[9] = 0x01;  // stride 0
+  const Program sm = decode_program(same);
+  ASSERT_EQ(sp.ops.size(), 10u);
+  ASSERT_EQ(sm.ops.size(), 10u);
+  EXPECT_NE(sp.ops[8], sm.ops[8]);  // the second copy frees another page
+  std::set<Slot> freed;
+  for (std::size_t i = 7; i < 10; ++i) freed.insert(std::get<FreePagesOp>(sp.ops[i]).src);
+  EXPECT_EQ(freed.size(), 3u);
+  expect_codec_properties(spread);
+  // A repeat inside a repeat is only its count (the kmalloc after it is a
+  // record of its own); the canonical encoding spells the copies out and
+  // decodes to the same program.
+  const std::vector<std::uint8_t> nested{0, 0, 0, 127, 1, 127, 5, 26, 7, 0};
+  const Program n = decode_program(nested);
+  ASSERT_EQ(n.ops.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<KmallocOp>(n.ops[0]));
+  expect_codec_properties(in);
+  expect_codec_properties(frees);
+  // The copies stop at MAX_DECODED_OPS.
+  std::vector<std::uint8_t> many{0, 0, 0};
+  for (int i = 0; i < 5; ++i) many.insert(many.end(), {127, 0xff, 26, 7, 0});
+  EXPECT_EQ(decode_program(many).ops.size(), MAX_DECODED_OPS);
+}
+
+TEST(BinaryCodec, stride_anchored_scribbles_hit_the_last_red_zone_byte) {
+  // With slab_debug a modern kmalloc-96 object (natural alignment 32) has
+  // its red zone at 96..127; a cache of 100-byte objects aligned to 64 at
+  // 104..127 (stride 128). Bit 22 anchors at the stride; delta byte 0 is
+  // the byte before it, the red zone's last.
+  Program p = testing::binary_program();
+  p.machine.kmalloc = KmallocProfile::modern;
+  p.add(KmallocOp{NO_SLOT, 90, GFP_KERNEL, false});
+  p.add(CacheCreateOp{NO_SLOT, "c1", 100, 64, SLAB_NONE});
+  p.add(CacheAllocOp{NO_SLOT, 1, GFP_KERNEL});
+  const std::vector<std::uint8_t> bytes = encode_program(p);
+  std::vector<std::uint8_t> in = bytes;
+  // scribble (opcode 125) of slot 0 (the kmalloc), then of the object.
+  for (std::uint8_t slot : {0, 1}) in.insert(in.end(), {125, slot, 0x00, 0x00, 0xc0, 0, 0, 0x41});
+  const Program q = decode_program(in);
+  ASSERT_EQ(q.ops.size(), 5u);
+  EXPECT_EQ(q.ops[3], Op(MemOp{MemVerb::scribble, 0, 127, 1, 0x41}));
+  EXPECT_EQ(q.ops[4], Op(MemOp{MemVerb::scribble, 2, 127, 1, 0x41}));
+  expect_codec_properties(in);
+}
+
+TEST(BinaryCodec, a_failslab_cache_filter_names_a_live_cache_or_a_kmalloc_class) {
+  // fail (opcode 108) flags slab|filter (0x09), probability 100, interval 1,
+  // times -1, no space, filter byte: 0 → the first live cache, 0x82 → the
+  // third kmalloc class (size-128 on 2.6.18).
+  const std::vector<std::uint8_t> in{
+      0,   0, 0,    54, 7, 0, 0, 57,  0, 0,  // c0 = cache of 4 bytes, o = alloc
+      108, 9, 0x80, 0,  0, 0, 0, 108, 9, 0x80, 0, 0, 0, 0x82};
+  const Program p = decode_program(in);
+  ASSERT_EQ(p.ops.size(), 4u);
+  const auto* f1 = std::get_if<FailOp>(&p.ops[2]);
+  const auto* f2 = std::get_if<FailOp>(&p.ops[3]);
+  ASSERT_TRUE(f1 && f2);
+  EXPECT_EQ(f1->cache_filter, "c0");
+  EXPECT_EQ(f2->cache_filter, "size-128");
+  EXPECT_EQ(f2->target, FaultTarget::slab);
+  EXPECT_EQ(f2->times, -1);
+  expect_codec_properties(in);
+  // A name neither a live cache nor a kmalloc class has no binary form.
+  Program q = testing::binary_program();
+  q.add(FailOp{false, FaultTarget::slab, 100, 1, -1, 0, 1, true, true, "nosuch"});
+  std::size_t dropped = 0;
+  encode_program(q, {}, &dropped);
+  EXPECT_EQ(dropped, 1u);
+  // Random inputs reach filtered fail ops.
+  Rng rng(test_seed(0xfa17));
+  std::size_t filtered = 0;
+  for (int i = 0; i < 2000; ++i)
+    for (const Op& op : decode_program(random_bytes(rng, 200)).ops)
+      if (const auto* f = std::get_if<FailOp>(&op)) filtered += !f->cache_filter.empty();
+  EXPECT_GT(filtered, 50u);
 }
 
 TEST(BinaryCodec, a_script_encodes_best_effort_and_its_encoding_is_stable) {

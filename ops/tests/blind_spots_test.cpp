@@ -229,6 +229,34 @@ TEST(BlindSpots, a_fault_attr_that_skips_a_due_failure_is_fault) {
                    "the shadow model says it must fail");
 }
 
+TEST(BlindSpots, a_fail_op_with_a_cache_filter_spares_the_other_caches_and_is_judged_by_the_shadow) {
+  // `fail slab … cache=victim`: only the victim's allocations fail. A
+  // subject whose filter is lost (emptied after the fail op) fails the
+  // kmalloc too, against the shadow's prediction: FAULT.
+  const Program p = script(
+      "c = kmem_cache_create name=victim size=64\n"
+      "fail slab probability=100 times=-1 ignore_gfp_wait=no cache=victim\n"
+      "k = kmalloc 64\n"
+      "o = kmem_cache_alloc c\n"
+      "expect k not null\n"
+      "expect o null\n");
+  const ExecResult clean = execute(p, {.level = CheckLevel::full});
+  EXPECT_TRUE(clean.ok()) << format_violation(*clean.violation);
+  expect_violation(corrupted(p, 1, [](Kernel& k) { k.failslab().cache_filter.clear(); }), Inv::FAULT);
+  // The other way: the subject's filter names another cache, so the victim's
+  // allocation passes where the shadow says it must fail.
+  expect_violation(corrupted(p, 1, [](Kernel& k) { k.failslab().cache_filter = "size-64"; }), Inv::FAULT);
+  // A kmalloc cache by name.
+  const Program km = script(
+      "fail slab probability=100 times=-1 ignore_gfp_wait=no cache=size-128\n"
+      "a = kmalloc 64\n"
+      "b = kmalloc 100\n"
+      "expect a not null\n"
+      "expect b null\n");
+  const ExecResult r = execute(km, {.level = CheckLevel::full});
+  EXPECT_TRUE(r.ok()) << format_violation(*r.violation);
+}
+
 // ---- the shadow against the subject, filters with interval and times --------------------
 
 /// Drives `k` and a shadow side by side; returns which calls failed.

@@ -190,9 +190,9 @@ TEST(Executor, documents_page_facts_hold) {
 
 TEST(Executor, fault_injection_returns_null_and_changes_nothing) {
   Program p;
-  p.add(FailOp{false, FaultTarget::page_alloc, 100, 2, -1, 0, 0, false, false});
+  p.add(FailOp{false, FaultTarget::page_alloc, 100, 2, -1, 0, 0, false, false, {}});
   for (int i = 0; i < 6; ++i) p.add(AllocPagesOp{NO_SLOT, 1, GFP_ATOMIC});
-  p.add(FailOp{true, FaultTarget::page_alloc, 0, 1, 1, 0, 1, true, true});
+  p.add(FailOp{true, FaultTarget::page_alloc, 0, 1, 1, 0, 1, true, true, {}});
   const ExecResult r = execute(p, {.level = CheckLevel::full, .trace = true});
   ASSERT_TRUE(r.ok()) << format_violation(*r.violation);
   int injected = 0;

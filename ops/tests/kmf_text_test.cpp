@@ -58,7 +58,7 @@ TEST(KmfText, design_example_parses_every_line_once_k1_is_bound) {
   EXPECT_EQ(p.ops[8], Op(MemOp{MemVerb::write, 1, 0, 100, 0xab}));
   EXPECT_EQ(p.ops[9], Op(MemOp{MemVerb::check, 1, 0, 100, 0xab}));
   EXPECT_EQ(p.ops[10], Op(AtomicOp{true}));
-  EXPECT_EQ(p.ops[11], Op(FailOp{false, FaultTarget::page_alloc, 100, 1, 1, 0, 0, true, true}));
+  EXPECT_EQ(p.ops[11], Op(FailOp{false, FaultTarget::page_alloc, 100, 1, 1, 0, 0, true, true, {}}));
   EXPECT_EQ(p.ops[12], Op(ExpectOp{ExpectKind::in_direct_map, 1, false, 0, 0, ReportKind{}}));
   EXPECT_EQ(p.ops[13], Op(ExpectOp{ExpectKind::phys_contiguous, 3, true, 0, 0, ReportKind{}}));
   EXPECT_EQ(p.ops[14], Op(ExpectOp{ExpectKind::aligned, 1, false, 128, 0, ReportKind{}}));
@@ -186,12 +186,23 @@ TEST(KmfText, fail_keys_default_to_fault_attr_and_print_only_when_changed) {
   const Program p = parse_ok(
       "fail page_alloc probability=5 interval=3 times=-1 space=8K min_order=2 ignore_gfp_wait=no "
       "ignore_gfp_highmem=no\nfail slab probability=0\nfail off\n");
-  EXPECT_EQ(p.ops[0], Op(FailOp{false, FaultTarget::page_alloc, 5, 3, -1, 8192, 2, false, false}));
-  EXPECT_EQ(p.ops[1], Op(FailOp{false, FaultTarget::slab, 0, 1, 1, 0, 1, true, true}));
+  EXPECT_EQ(p.ops[0], Op(FailOp{false, FaultTarget::page_alloc, 5, 3, -1, 8192, 2, false, false, {}}));
+  EXPECT_EQ(p.ops[1], Op(FailOp{false, FaultTarget::slab, 0, 1, 1, 0, 1, true, true, {}}));
   EXPECT_EQ(p.ops[2], Op(FAIL_OFF));
   EXPECT_EQ(print_kmf(p).substr(print_kmf(p).find('\n') + 1),
             "fail page_alloc probability=5 interval=3 times=-1 space=8K min_order=2 ignore_gfp_wait=no "
             "ignore_gfp_highmem=no\nfail slab probability=0\nfail off\n");
+}
+
+TEST(KmfText, fail_slab_takes_a_cache_filter_and_page_alloc_does_not) {
+  const Program p = parse_ok("fail slab probability=100 times=-1 cache=size-128\n");
+  EXPECT_EQ(p.ops[0], Op(FailOp{false, FaultTarget::slab, 100, 1, -1, 0, 1, true, true, "size-128"}));
+  EXPECT_EQ(print_kmf(p).substr(print_kmf(p).find('\n') + 1),
+            "fail slab probability=100 times=-1 cache=size-128\n");
+  const ParseResult bad = parse_kmf("fail page_alloc probability=100 cache=size-128\n", "t.kmf");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().to_string().find("key 'cache' applies only to 'fail slab'"), std::string::npos)
+      << bad.error().to_string();
 }
 
 TEST(KmfText, every_statement_form_round_trips) {
