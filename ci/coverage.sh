@@ -154,7 +154,7 @@ for t in $targets; do
   objects+=("$bin")
   inputs=()
   for d in "$corpus_root/$t" "$build/seeds/$t"; do
-    [ -d "$d" ] && while IFS= read -r -d '' f; do inputs+=("$f"); done < <(find "$d" -type f -print0)
+    [ -d "$d" ] && while IFS= read -r -d '' f; do inputs+=("$f"); done < <(find "$d/" -type f -print0)
   done
   echo "== $t: replaying ${#inputs[@]} inputs"
   crashes=0
