@@ -296,8 +296,7 @@ std::string op_text(const GenericProgram& p, std::size_t index) {
 std::string op_kind(const GenericProgram& p, std::size_t index) {
   if (index == INIT_OP) return "init";
   if (index >= p.ops.size()) return "teardown";
-  std::string_view s = op_text(p, index);
-  std::string text(s);
+  const std::string text = op_text(p, index);
   std::size_t at = text.find(" = ");
   std::size_t from = at == std::string::npos ? 0 : at + 3;
   std::size_t to = text.find(' ', from);
