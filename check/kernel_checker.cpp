@@ -25,12 +25,20 @@ Finding finding(Inv id, std::vector<std::uint64_t> addrs, std::string text) {
 
 constexpr std::uint64_t DMA_LIMIT = 16 * MiB;
 
+/// Zone types in preference order: a fixed list (no host allocation per request).
+struct ZoneList {
+  std::array<ZoneType, 4> types;
+  std::size_t n;
+  const ZoneType* begin() const { return types.data(); }
+  const ZoneType* end() const { return types.data() + n; }
+};
+
 /// The zone types a request may use, in preference order (Linux's zone fallback).
-std::vector<ZoneType> eligible_zones(gfp_t gfp) {
-  if (gfp & GFP_DMA) return {ZoneType::DMA};
-  if (gfp & GFP_HIGHMEM) return {ZoneType::HIGHMEM, ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA};
-  if (gfp & GFP_DMA32) return {ZoneType::DMA32, ZoneType::DMA};
-  return {ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA};
+ZoneList eligible_zones(gfp_t gfp) {
+  if (gfp & GFP_DMA) return {{ZoneType::DMA}, 1};
+  if (gfp & GFP_HIGHMEM) return {{ZoneType::HIGHMEM, ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA}, 4};
+  if (gfp & GFP_DMA32) return {{ZoneType::DMA32, ZoneType::DMA}, 2};
+  return {{ZoneType::NORMAL, ZoneType::DMA32, ZoneType::DMA}, 3};
 }
 
 /// The min watermark a request must stay above: halved for GFP_HIGH, a
@@ -72,12 +80,12 @@ KernelChecker::KernelChecker(const Kernel& k) : k_(k), boot_blocks_(k.buddy().fr
 Fingerprint KernelChecker::fingerprint() const {
   Fingerprint f;
   for (const Zone& z : k_.buddy().zones()) {
-    f.words.push_back(z.free_pages);
-    for (const FreeArea& a : z.free_area) f.words.push_back(a.nr_free);
+    f.push_back(z.free_pages);
+    for (const FreeArea& a : z.free_area) f.push_back(a.nr_free);
   }
-  f.words.push_back(k_.slab().slab_pages());
-  f.words.push_back(k_.vmap().used_pages());
-  f.words.push_back(k_.vmap().pagetable_pages());
+  f.push_back(k_.slab().slab_pages());
+  f.push_back(k_.vmap().used_pages());
+  f.push_back(k_.vmap().pagetable_pages());
   return f;
 }
 
@@ -132,7 +140,7 @@ Check KernelChecker::page_success(const std::vector<Zone>& pre, gfp_t gfp, unsig
   if (order > MAX_PAGE_ORDER)
     return finding(Inv::B_ORDER, {pfn_to_phys(pfn).value},
                    "an order-" + std::to_string(order) + " request succeeded; orders above 10 must fail");
-  const std::vector<ZoneType> eligible = eligible_zones(gfp);
+  const ZoneList eligible = eligible_zones(gfp);
   for (const Zone& z : pre) {
     if (!z.contains(pfn.value)) continue;
     if (std::find(eligible.begin(), eligible.end(), z.type) == eligible.end())

@@ -286,21 +286,23 @@ class Runner {
 
   /// A misuse op: exactly one report, of one of `kinds`, and no state change.
   Check misuse(const Fingerprint& before, std::initializer_list<ReportKind> kinds, const char* what) {
-    std::string expected;
-    for (ReportKind kd : kinds)
-      expected += (expected.empty() ? "" : " or ") + std::string(report_kind_name(kd));
+    const auto expected = [&] {  // for a finding only
+      std::string out;
+      for (ReportKind kd : kinds) out += (out.empty() ? "" : " or ") + std::string(report_kind_name(kd));
+      return out;
+    };
     if (new_reports() != 1)
       return fail(Inv::MISUSE, {},
-                  std::string(what) + " must yield exactly one report (" + expected + "); it yielded " +
+                  std::string(what) + " must yield exactly one report (" + expected() + "); it yielded " +
                       std::to_string(new_reports()));
     const Report& r = k_.reports().back();
     if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end())
       return fail(Inv::MISUSE, {r.addr},
-                  std::string(what) + " must be reported as " + expected + "; it was reported as " +
+                  std::string(what) + " must be reported as " + expected() + "; it was reported as " +
                       std::string(report_kind_name(r.kind)) + ": " + r.message);
     if (chk_.fingerprint() != before)
       return fail(Inv::MISUSE, {r.addr}, std::string(what) + " was reported but changed allocator state");
-    trace_suffix_ = " -> report " + std::string(report_kind_name(r.kind));
+    if (opt_.trace) trace_suffix_ = " -> report " + std::string(report_kind_name(r.kind));
     return std::nullopt;
   }
 
@@ -313,7 +315,7 @@ class Runner {
       return fail(faults() != faults_before ? Inv::FAULT : Inv::MISUSE, {},
                   faults() != faults_before ? "an injected failure returned null but changed allocator state"
                                             : "a failed request changed allocator state");
-    trace_suffix_ = faults() != faults_before ? " -> NULL (injected fault)" : " -> NULL";
+    if (opt_.trace) trace_suffix_ = faults() != faults_before ? " -> NULL (injected fault)" : " -> NULL";
     return std::nullopt;
   }
 
@@ -723,7 +725,7 @@ class Runner {
   }
 
   Check skip(const char* why) {
-    trace_suffix_ = std::string(" -> skipped: ") + why;
+    if (opt_.trace) trace_suffix_ = std::string(" -> skipped: ") + why;
     return std::nullopt;
   }
 
@@ -763,7 +765,9 @@ class Runner {
   Check page_alloc(Slot dst, gfp_t gfp, unsigned order, bool virt) {
     const Fingerprint before = chk_.fingerprint();
     const std::uint64_t f0 = faults();
-    const std::vector<Zone> pre = chk_.zones();
+    // The zones before the request, into a member: no host allocation per op.
+    pre_zones_.assign(k_.buddy().zones().begin(), k_.buddy().zones().end());
+    const std::vector<Zone>& pre = pre_zones_;
     // Linux rejects order > MAX_PAGE_ORDER before it checks the context.
     const bool misuse_sleep = sleeping_in_atomic(gfp) && order <= MAX_PAGE_ORDER;
     Pfn pfn = Pfn::none();
@@ -866,7 +870,7 @@ class Runner {
       e.va = va;
       e.zero_size_ptr = true;
       e.bound = e.live = true;
-      trace_suffix_ = " -> ZERO_SIZE_PTR";
+      if (opt_.trace) trace_suffix_ = " -> ZERO_SIZE_PTR";
       if (chk_.fingerprint() != before)
         return fail(Inv::MISUSE, {va.value}, "kmalloc(0) changed allocator state");
       return std::nullopt;
@@ -1037,7 +1041,7 @@ class Runner {
       if (!seen)
         return fail(Inv::DEBUG_DETECT, {e.va.value},
                     name(src) + " was written past its end, and slab_debug did not notice when it was freed");
-      trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
+      if (opt_.trace) trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
       for (const Entry::Write& w : e.scribbles) {
         const std::uint64_t lo = std::max(w.offset, k_.slab().object_containing(e.va)->cache->object_size());
         if (lo >= w.offset + w.length) continue;
@@ -1172,6 +1176,7 @@ class Runner {
     e.span = page_align_up(op.size);
     e.zeroed = op.zeroed;
     e.frames.clear();
+    e.frames.reserve(e.span >> PAGE_SHIFT);
     for (std::uint64_t off = 0; off < e.span; off += PAGE_SIZE) {
       const auto t = k_.translate(va + off);
       if (!t)
@@ -1599,6 +1604,7 @@ class Runner {
   std::vector<std::string> lines_;
   std::vector<std::string> printed_;
   std::vector<Report> last_op_reports_;
+  std::vector<Zone> pre_zones_;  ///< page_alloc: the zones before the request
   std::vector<std::byte> buf_;
   // A stamp segment is at most FULL_BYTES: fixed buffers, no host allocation per op.
   std::array<std::byte, FULL_BYTES> want_{};        ///< what a segment must read (stamp, then writes)
