@@ -134,12 +134,9 @@ PhysMem::PhysMem(std::uint64_t bytes) : bytes_(bytes & PAGE_MASK) {
   mem_map_bytes_ = bytes_;
   mem_ = static_cast<std::byte*>(reserve(mem_map_bytes_));
   pages_map_bytes_ = nr_frames() * sizeof(Page);
-  grains_map_bytes_ = nr_frames() * sizeof(std::uint64_t);
   try {
     pages_ = static_cast<Page*>(reserve(pages_map_bytes_));
-    grains_ = static_cast<std::uint64_t*>(reserve(grains_map_bytes_));
   } catch (...) {
-    if (pages_) unmap(pages_, pages_map_bytes_);
     unmap(mem_, mem_map_bytes_);
     throw;
   }
@@ -147,7 +144,6 @@ PhysMem::PhysMem(std::uint64_t bytes) : bytes_(bytes & PAGE_MASK) {
 
 PhysMem::~PhysMem() {
   if (!pooled_) {
-    unmap(grains_, grains_map_bytes_);
     unmap(pages_, pages_map_bytes_);
     unmap(mem_, mem_map_bytes_);
     return;
@@ -206,6 +202,11 @@ void PhysMem::zero(PhysAddr pa, std::uint64_t len) {
     const std::uint64_t lo = std::max(pa.value, base) - base;
     const std::uint64_t hi = std::min(end, base + PAGE_SIZE) - base;
     const std::uint64_t touched = granule_bits(lo / GRANULE, (hi - 1) / GRANULE + 1);
+    if (!grains_) {  // whole frames: zero the range's part, the frame stays dirty
+      std::memset(mem_ + base + lo, 0, hi - lo);
+      ++f;
+      continue;
+    }
     std::uint64_t m = grains_[f] & touched;
     while (m != 0) {
       const int g = std::countr_zero(m);

@@ -99,7 +99,11 @@ class PhysMem {
   static_assert(PAGE_SIZE / GRANULE == 64, "one 64-bit granule mask per frame");
   /// The granules of frame `pfn` written since boot (or since zero() cleared them), bit g = bytes [64g, 64g +
   /// 64).
-  std::uint64_t dirty_granules(std::uint64_t pfn) const { return grains_[pfn]; }
+  /// A large (unpooled) machine tracks whole frames: all or none.
+  std::uint64_t dirty_granules(std::uint64_t pfn) const {
+    if (grains_) return grains_[pfn];
+    return (dirty_[pfn >> 6] >> (pfn & 63) & 1) != 0 ? ~std::uint64_t{0} : 0;
+  }
 
   void zero(PhysAddr pa, std::uint64_t len);
   void fill(PhysAddr pa, std::uint64_t len, std::byte value);
@@ -137,7 +141,7 @@ class PhysMem {
     for (std::uint64_t f = first; f <= last; ++f) {
       const std::uint64_t lo = f == first ? (pa.value & (PAGE_SIZE - 1)) / GRANULE : 0;
       const std::uint64_t hi = f == last ? (((end - 1) & (PAGE_SIZE - 1)) / GRANULE) + 1 : 64;
-      grains_[f] |= granule_bits(lo, hi);
+      if (grains_) grains_[f] |= granule_bits(lo, hi);
       dirty_[f >> 6] |= std::uint64_t{1} << (f & 63);
     }
   }
@@ -152,11 +156,12 @@ class PhysMem {
   /// visit to zero for the next machine, and what zero() must clear (a clean
   /// frame reads zero).
   std::vector<std::uint64_t> dirty_;
-  /// Per frame, a bit per 64-byte granule written (a pooled mapping's own
-  /// array, zeroed as its frames are; else reserved like RAM, touched only
-  /// where written).
+  /// Per frame, a bit per 64-byte granule written: a pooled mapping's own
+  /// array, zeroed as its frames are. A large machine has none (null): it
+  /// is unmapped, not reset, and its address space stays RAM + metadata
+  /// (a 64 GiB machine would reserve 128 MiB more); zero() then clears
+  /// whole dirty frames, as before granules.
   std::uint64_t* grains_ = nullptr;
-  std::size_t grains_map_bytes_ = 0;
 };
 
 }  // namespace kmf
