@@ -34,6 +34,7 @@ void unmap(void* p, std::size_t bytes) { ::munmap(p, bytes); }
 
 constexpr std::size_t POOLED_MEM_BYTES = PhysMem::POOLED_BYTES;
 constexpr std::size_t POOLED_PAGES_BYTES = (PhysMem::POOLED_BYTES >> PAGE_SHIFT) * sizeof(Page);
+constexpr std::size_t POOLED_GRAINS_BYTES = (PhysMem::POOLED_BYTES >> PAGE_SHIFT) * sizeof(std::uint64_t);
 /// Two machines alive at once (a subject and a reference, a test's pair) is
 /// the most any caller uses; more simply map and unmap as before.
 constexpr std::size_t POOL_CAPACITY = 2;
@@ -41,7 +42,14 @@ constexpr std::size_t POOL_CAPACITY = 2;
 struct Mapping {
   std::byte* mem;
   Page* pages;
+  std::uint64_t* grains;  ///< the dirty-granule masks, zero while pooled
 };
+
+void unmap(const Mapping& m) {
+  unmap(m.grains, POOLED_GRAINS_BYTES);
+  unmap(m.pages, POOLED_PAGES_BYTES);
+  unmap(m.mem, POOLED_MEM_BYTES);
+}
 
 /// Zeroed host mappings waiting for the next small machine on this thread.
 struct Pool {
@@ -58,10 +66,12 @@ struct Pool {
       ready.pop_back();
       return m;
     }
-    Mapping m{static_cast<std::byte*>(reserve(POOLED_MEM_BYTES)), nullptr};
+    Mapping m{static_cast<std::byte*>(reserve(POOLED_MEM_BYTES)), nullptr, nullptr};
     try {
       m.pages = static_cast<Page*>(reserve(POOLED_PAGES_BYTES));
+      m.grains = static_cast<std::uint64_t*>(reserve(POOLED_GRAINS_BYTES));
     } catch (...) {
+      if (m.pages) unmap(m.pages, POOLED_PAGES_BYTES);
       unmap(m.mem, POOLED_MEM_BYTES);
       throw;
     }
@@ -69,10 +79,7 @@ struct Pool {
   }
 
   void drain() {
-    for (const Mapping& m : ready) {
-      unmap(m.pages, POOLED_PAGES_BYTES);
-      unmap(m.mem, POOLED_MEM_BYTES);
-    }
+    for (const Mapping& m : ready) unmap(m);
     ready.clear();
   }
 
@@ -81,8 +88,7 @@ struct Pool {
       ready.push_back(m);
       return;
     }
-    unmap(m.pages, POOLED_PAGES_BYTES);
-    unmap(m.mem, POOLED_MEM_BYTES);
+    unmap(m);
   }
 };
 
@@ -117,6 +123,7 @@ PhysMem::PhysMem(std::uint64_t bytes) : bytes_(bytes & PAGE_MASK) {
     const Mapping m = pool().take();
     mem_ = m.mem;
     pages_ = m.pages;
+    grains_ = m.grains;
     mem_map_bytes_ = POOLED_MEM_BYTES;
     pages_map_bytes_ = POOLED_PAGES_BYTES;
     pooled_ = true;
@@ -141,25 +148,35 @@ PhysMem::~PhysMem() {
     unmap(mem_, mem_map_bytes_);
     return;
   }
-  // Zero what this machine wrote, a run of dirty frames at a time.
-  const auto is_dirty = [&](std::uint64_t f) { return (dirty_[f >> 6] >> (f & 63) & 1) != 0; };
-  const std::uint64_t n = nr_frames();
-  std::uint64_t f = 0;
-  while (f < n) {
-    if (dirty_[f >> 6] == 0) {  // a clean word: skip its 64 frames at once
-      f = (f | 63) + 1;
-      continue;
+  // Zero what this machine wrote: each dirty frame's runs of dirty granules,
+  // runs that continue into the next frame merged into one memset (a slab's
+  // poisoned frames are one call).
+  std::uint64_t run_lo = 0, run_hi = 0;
+  const auto flush = [&] {
+    if (run_hi > run_lo) std::memset(mem_ + run_lo, 0, run_hi - run_lo);
+  };
+  for (std::size_t w = 0; w < dirty_.size(); ++w) {
+    for (std::uint64_t frames = dirty_[w]; frames != 0; frames &= frames - 1) {
+      const std::uint64_t f = w * 64 + static_cast<std::uint64_t>(std::countr_zero(frames));
+      std::uint64_t m = grains_[f];
+      grains_[f] = 0;
+      while (m != 0) {
+        const int g = std::countr_zero(m);
+        const int n = std::countr_one(m >> g);
+        const std::uint64_t lo = (f << PAGE_SHIFT) + static_cast<std::uint64_t>(g) * GRANULE;
+        const std::uint64_t hi = lo + static_cast<std::uint64_t>(n) * GRANULE;
+        if (lo != run_hi) {
+          flush();
+          run_lo = lo;
+        }
+        run_hi = hi;
+        m &= ~granule_bits(static_cast<std::uint64_t>(g), static_cast<std::uint64_t>(g + n));
+      }
     }
-    if (!is_dirty(f)) {
-      ++f;
-      continue;
-    }
-    const std::uint64_t first = f;
-    while (f < n && is_dirty(f)) ++f;
-    std::memset(mem_ + (first << PAGE_SHIFT), 0, (f - first) << PAGE_SHIFT);
   }
+  flush();
   std::memset(pages_, 0, nr_frames() * sizeof(Page));
-  pool().give_back({mem_, pages_});
+  pool().give_back({mem_, pages_, grains_});
 }
 
 // A frame never written still reads zero (fresh anonymous memory): zeroing
@@ -175,9 +192,33 @@ void PhysMem::zero(PhysAddr pa, std::uint64_t len) {
       f = (f | 63) + 1;
       continue;
     }
-    const std::uint64_t lo = std::max(pa.value, f << PAGE_SHIFT);
-    const std::uint64_t hi = std::min(end, (f + 1) << PAGE_SHIFT);
-    if ((dirty_[f >> 6] >> (f & 63) & 1) != 0) std::memset(mem_ + lo, 0, hi - lo);
+    if ((dirty_[f >> 6] >> (f & 63) & 1) == 0) {
+      ++f;
+      continue;
+    }
+    // Within the frame, [lo, hi): clear its dirty granules there; those the
+    // range covers whole are clean again.
+    const std::uint64_t base = f << PAGE_SHIFT;
+    const std::uint64_t lo = std::max(pa.value, base) - base;
+    const std::uint64_t hi = std::min(end, base + PAGE_SIZE) - base;
+    const std::uint64_t touched = granule_bits(lo / GRANULE, (hi - 1) / GRANULE + 1);
+    if (!grains_) {  // whole frames: zero the range's part, the frame stays dirty
+      std::memset(mem_ + base + lo, 0, hi - lo);
+      ++f;
+      continue;
+    }
+    std::uint64_t m = grains_[f] & touched;
+    while (m != 0) {
+      const int g = std::countr_zero(m);
+      const int n = std::countr_one(m >> g);
+      const std::uint64_t from = std::max(lo, static_cast<std::uint64_t>(g) * GRANULE);
+      const std::uint64_t to = std::min(hi, static_cast<std::uint64_t>(g + n) * GRANULE);
+      std::memset(mem_ + base + from, 0, to - from);
+      m &= ~granule_bits(static_cast<std::uint64_t>(g), static_cast<std::uint64_t>(g + n));
+    }
+    const std::uint64_t whole_lo = (lo + GRANULE - 1) / GRANULE, whole_hi = hi / GRANULE;
+    if (whole_hi > whole_lo) grains_[f] &= ~granule_bits(whole_lo, whole_hi);
+    if (grains_[f] == 0) dirty_[f >> 6] &= ~(std::uint64_t{1} << (f & 63));
     ++f;
   }
 }
@@ -194,7 +235,8 @@ std::uint64_t PhysMem::resident_bytes() const {
 bool PhysMem::pool_is_clean_for_testing() {
   for (const Mapping& m : pool().ready)
     if (!all_zero(m.mem, POOLED_MEM_BYTES) ||
-        !all_zero(reinterpret_cast<const std::byte*>(m.pages), POOLED_PAGES_BYTES))
+        !all_zero(reinterpret_cast<const std::byte*>(m.pages), POOLED_PAGES_BYTES) ||
+        !all_zero(reinterpret_cast<const std::byte*>(m.grains), POOLED_GRAINS_BYTES))
       return false;
   return true;
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """report.py — the table of medians and ratios from kmf_bench's JSON output.
 
-Usage: report.py BENCH.json [FUZZ_RATIO.tsv]
+Usage: report.py BENCH.json [FUZZ_RATIO.tsv...]
 
-FUZZ_RATIO.tsv is what `ci/fuzz-ratio.sh --out` wrote (fuzz_kernel and the
-trivial libFuzzer target, same build, same session); without it the fuzzing
-ratio of issue #19 prints as not measured.
+Each FUZZ_RATIO.tsv is what `ci/fuzz-ratio.sh --out` wrote for one preset
+(fuzz_kernel and the trivial libFuzzer target, same build, same session; ci/bench.sh
+writes one for `fuzz` and one for `fuzz-fast`); without any the fuzzing ratio
+of issue #19 prints as not measured.
 
 Reads Google Benchmark's JSON (--benchmark_out_format=json, run with
 repetitions and --benchmark_report_aggregates_only=true), takes the median of
@@ -212,7 +213,7 @@ class Report:
         self.goal("incremental checking keeps ≥ 20 % of unchecked speed", "—" if r is None else f"{r:.1%}",
                   None if r is None else r >= 0.2)
 
-    def throughput(self, fuzz):
+    def throughput(self, fuzzes):
         """Issue #19's two ratios: a checked op vs a buddy order-0 op (this run), fuzz_kernel vs the
         trivial libFuzzer target (ci/fuzz-ratio.sh, its own run)."""
         print("### Issue #19: checked programs vs the allocator and vs a trivial fuzz target\n")
@@ -230,7 +231,7 @@ class Report:
                   f"{'—' if r is None else f'{r:.0f}× slower'} | within {want}× |")
             self.goal(f"checker/exec/{level} within {want}× of a buddy order-0 op (issue #19)",
                       "—" if r is None else f"{r:.0f}×", None if r is None else r <= want)
-        if fuzz:
+        for fuzz in fuzzes:
             target = next(k for k in fuzz if k not in ("fuzz_trivial", "preset", "seconds"))
             t, triv = fuzz[target], fuzz["fuzz_trivial"]
             pct = 100 * t[1] / triv[1] if triv[1] else None
@@ -240,7 +241,7 @@ class Report:
                   f"| {'—' if pct is None else f'{pct:.3f} %'} | ≥ {want} % |")
             self.goal(f"{target} ≥ {want} % of the trivial target's exec/s ({fuzz['preset'][0]}, issue #19)",
                       "—" if pct is None else f"{pct:.3f} %", None if pct is None else pct >= want)
-        else:
+        if not fuzzes:
             print("| fuzz_kernel exec/s vs fuzz_trivial exec/s | not measured (no clang, or "
                   "KMF_BENCH_FUZZ=0) | | | ≥ 1 % |")
         print()
@@ -255,10 +256,10 @@ class Report:
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: report.py BENCH.json [FUZZ_RATIO.tsv]")
+    if len(sys.argv) < 2:
+        sys.exit("usage: report.py BENCH.json [FUZZ_RATIO.tsv...]")
     ctx, med, cv = load(sys.argv[1])
-    fuzz = load_fuzz(sys.argv[2]) if len(sys.argv) == 3 else None
+    fuzzes = [load_fuzz(path) for path in sys.argv[2:]]
     print(f"Run {ctx.get('date', '?')} on {ctx.get('host_name', '?')}: {ctx.get('num_cpus', '?')} CPUs "
           f"at {ctx.get('mhz_per_cpu', '?')} MHz, load average {ctx.get('load_avg', '?')}; "
           f"medians of the repetitions, CV = coefficient of variation across them.\n")
@@ -268,7 +269,7 @@ def main():
     r.vmalloc()
     r.machine()
     r.checker()
-    r.throughput(fuzz)
+    r.throughput(fuzzes)
     r.print_goals()
 
 

@@ -10,9 +10,11 @@
 // request against the zone state just before it ran (B-AVAIL, B-WMARK).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,8 +33,16 @@ using Check = std::optional<Finding>;
 
 /// A cheap summary of allocator state: equal before and after any op that
 /// must change nothing (misuse, injected fault, clean failure).
+/// A fixed array, not a vector: the executor takes one or two per op.
 struct Fingerprint {
-  std::vector<std::uint64_t> words;
+  /// Per zone (at most 4) its free pages and 11 free-area counts, then 3 totals.
+  static constexpr std::size_t CAPACITY = 4 * 12 + 3;
+  std::array<std::uint64_t, CAPACITY> words{};
+  std::size_t size = 0;
+  void push_back(std::uint64_t w) {
+    if (size == CAPACITY) throw std::length_error("Fingerprint: more zones than it has room for");
+    words[size++] = w;
+  }
   friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
 };
 

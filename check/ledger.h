@@ -60,13 +60,21 @@ struct Entry {
     std::uint8_t byte;
   };
   std::vector<Write> writes;
-  /// Stamped ranges and whose stamp they carry (krealloc carries the old one).
+  /// Stamped regions and whose stamp they carry (krealloc carries the old
+  /// one). Within [offset, offset + length) only the bytes the executor's
+  /// stamp pattern picks for an allocation of `pattern_size` bytes starting
+  /// `phase` bytes into a page carry the stamp (ops/executor.cpp): all of a
+  /// small one, head, tail and two words per page of a large one.
   struct Stamp {
     std::uint64_t offset, length;
     std::uint32_t id;
+    std::uint64_t pattern_size = 0;
+    std::uint16_t phase = 0;
+    bool ends_only = false;   ///< head and tail only (the executor's stamp budget was spent)
+    std::uint32_t units = 0;  ///< stamp-budget units (about a host page each) it holds
   };
   std::vector<Stamp> stamps;
-  bool corrupted = false;  ///< a scribble hit memory outside the object or after free
+  bool corrupted = false;        ///< a scribble hit memory outside the object or after free
   std::vector<Write> scribbles;  ///< scribbles past the end of a live object
   bool zero_size_ptr = false;    ///< modern kmalloc(0): ZERO_SIZE_PTR, owns nothing
 };

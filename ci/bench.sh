@@ -9,11 +9,13 @@
 #   KMF_BENCH_REPS=9 ci/bench.sh         more repetitions
 #   KMF_BENCH_OUT=path.json ci/bench.sh  where the JSON goes (default build/bench/bench.json)
 #   KMF_BENCH_MIN_TIME=0.5 ci/bench.sh   seconds per repetition (default 0.2)
-#   KMF_BENCH_FUZZ=0 ci/bench.sh         skip the libFuzzer ratio (issue #19; skipped
+#   KMF_BENCH_FUZZ=0 ci/bench.sh         skip the libFuzzer ratios (issue #19; skipped
 #                                       anyway without clang): otherwise ci/fuzz-ratio.sh
-#                                       builds the `fuzz` preset's fuzz_kernel and
-#                                       fuzz_trivial and runs each KMF_BENCH_FUZZ_TIME
-#                                       seconds (default 30)
+#                                       builds fuzz_kernel and fuzz_trivial in each preset of
+#                                       KMF_BENCH_FUZZ_PRESETS (default "fuzz fuzz-fast":
+#                                       ASan + UBSan, and UBSan only) and runs each target
+#                                       KMF_BENCH_FUZZ_TIME seconds (default 30), the
+#                                       presets back to back
 #
 # The machine is shared: the script prints the load average before and after;
 # figures are CPU time of the measured region, medians over the repetitions.
@@ -47,15 +49,18 @@ build/bench/bench/kmf_bench \
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Issue #19's second ratio: fuzz_kernel vs a trivial libFuzzer target, same
-# build (ASan + UBSan, as ci/fuzz.sh), one after the other in this session.
+# build, one after the other in this session: the ASan build ci/fuzz.sh uses
+# and the throughput build (ci/fuzz.sh --fast), back to back.
 fuzz_tsv=()
 if [ "${KMF_BENCH_FUZZ:-1}" != 0 ] && command -v clang++ >/dev/null; then
-  ratio_out="${out%.json}.fuzz-ratio.tsv"
-  if bash ci/fuzz-ratio.sh --time "${KMF_BENCH_FUZZ_TIME:-30}" --out "$ratio_out"; then
-    fuzz_tsv=("$ratio_out")
-  else
-    echo "ci/bench.sh: ci/fuzz-ratio.sh failed; the fuzzing ratio is left out" >&2
-  fi
+  for preset in ${KMF_BENCH_FUZZ_PRESETS:-fuzz fuzz-fast}; do
+    ratio_out="${out%.json}.fuzz-ratio.$preset.tsv"
+    if bash ci/fuzz-ratio.sh --preset "$preset" --time "${KMF_BENCH_FUZZ_TIME:-30}" --out "$ratio_out"; then
+      fuzz_tsv+=("$ratio_out")
+    else
+      echo "ci/bench.sh: ci/fuzz-ratio.sh --preset $preset failed; its ratio is left out" >&2
+    fi
+  done
 else
   echo "(fuzzing ratio skipped: KMF_BENCH_FUZZ=0 or no clang++)"
 fi

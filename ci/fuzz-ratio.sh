@@ -4,7 +4,8 @@
 # session, so the ratio says what the model and its checks cost over
 # libFuzzer's own per-input work, whatever the machine.
 #
-#   ci/fuzz-ratio.sh [--time SECONDS] [--preset fuzz|fuzz-fast] [--target NAME] [--no-build] [--out FILE]
+#   ci/fuzz-ratio.sh [--time SECONDS] [--preset fuzz|fuzz-fast] [--target NAME] [--no-build]
+#                    [--build-dir DIR] [--out FILE]
 #
 #   --time     seconds per target (default 30; the issue asks for 30-60 on a
 #              quiet machine)
@@ -12,6 +13,10 @@
 #              the default) or fuzz-fast (UBSan only: ci/fuzz.sh --fast)
 #   --target   the measured target (default fuzz_kernel)
 #   --no-build use build/<preset> as it is
+#   --build-dir measure the binaries in DIR instead (DIR/fuzz/<target>,
+#              DIR/fuzz/fuzz_trivial, their .options and dictionaries, and
+#              DIR/seeds/<target>): a saved earlier build, to compare before
+#              and after a change in one session; implies --no-build
 #   --out      also write the figures as TSV (target, runs, exec/s, peak RSS MB)
 #
 # Each run: one process, in-process (no fork), one core, from the target's
@@ -29,6 +34,7 @@ time_s=30
 preset=fuzz
 target=fuzz_kernel
 build_it=1
+build_dir=""
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,8 +42,9 @@ while [ $# -gt 0 ]; do
     --preset) preset="${2:-}"; shift 2 || shift ;;
     --target) target="${2:-}"; shift 2 || shift ;;
     --no-build) build_it=0; shift ;;
+    --build-dir) build_dir="${2:-}"; build_it=0; shift 2 || shift ;;
     --out) out="${2:-}"; shift 2 || shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci/fuzz-ratio.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +60,10 @@ if ! command -v clang++ >/dev/null; then
 fi
 
 build="$root/build/$preset"
+if [ -n "$build_dir" ]; then
+  [ -d "$build_dir/fuzz" ] || { echo "ci/fuzz-ratio.sh: --build-dir '$build_dir' has no fuzz/ directory" >&2; exit 2; }
+  build=$(cd "$build_dir" && pwd)
+fi
 if [ "$build_it" -eq 1 ]; then
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j2 --target "$target" fuzz_trivial fuzz_seeds
@@ -75,7 +86,7 @@ options_flags() {
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-echo "== $preset build, ${time_s}s each, in-process, one core, -seed=1, seeds $seeds"
+echo "== $preset build ($build), ${time_s}s each, in-process, one core, -seed=1, seeds $seeds"
 echo "   load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 declare -A eps runs rss
 for b in "$target" fuzz_trivial; do

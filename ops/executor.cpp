@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -285,21 +286,23 @@ class Runner {
 
   /// A misuse op: exactly one report, of one of `kinds`, and no state change.
   Check misuse(const Fingerprint& before, std::initializer_list<ReportKind> kinds, const char* what) {
-    std::string expected;
-    for (ReportKind kd : kinds)
-      expected += (expected.empty() ? "" : " or ") + std::string(report_kind_name(kd));
+    const auto expected = [&] {  // for a finding only
+      std::string out;
+      for (ReportKind kd : kinds) out += (out.empty() ? "" : " or ") + std::string(report_kind_name(kd));
+      return out;
+    };
     if (new_reports() != 1)
       return fail(Inv::MISUSE, {},
-                  std::string(what) + " must yield exactly one report (" + expected + "); it yielded " +
+                  std::string(what) + " must yield exactly one report (" + expected() + "); it yielded " +
                       std::to_string(new_reports()));
     const Report& r = k_.reports().back();
     if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end())
       return fail(Inv::MISUSE, {r.addr},
-                  std::string(what) + " must be reported as " + expected + "; it was reported as " +
+                  std::string(what) + " must be reported as " + expected() + "; it was reported as " +
                       std::string(report_kind_name(r.kind)) + ": " + r.message);
     if (chk_.fingerprint() != before)
       return fail(Inv::MISUSE, {r.addr}, std::string(what) + " was reported but changed allocator state");
-    trace_suffix_ = " -> report " + std::string(report_kind_name(r.kind));
+    if (opt_.trace) trace_suffix_ = " -> report " + std::string(report_kind_name(r.kind));
     return std::nullopt;
   }
 
@@ -312,7 +315,7 @@ class Runner {
       return fail(faults() != faults_before ? Inv::FAULT : Inv::MISUSE, {},
                   faults() != faults_before ? "an injected failure returned null but changed allocator state"
                                             : "a failed request changed allocator state");
-    trace_suffix_ = faults() != faults_before ? " -> NULL (injected fault)" : " -> NULL";
+    if (opt_.trace) trace_suffix_ = faults() != faults_before ? " -> NULL (injected fault)" : " -> NULL";
     return std::nullopt;
   }
 
@@ -320,57 +323,150 @@ class Runner {
 
   // ---- stamps (INTEGRITY) and zero checks (ZERO) ------------------------------------------
 
-  /// Byte ranges of an allocation that carry stamps: all of a small one; the
-  /// head, each page's first 64 bytes and the tail of a large one. Above
-  /// SAMPLED_PAGES pages (a huge vmalloc or page block) only a bounded,
-  /// deterministic sample of pages carries a stamp: the first and last
-  /// EDGE_PAGES pages and SPREAD_PAGES pages spread evenly between, so host
-  /// memory and time follow what the program touches, not what the area
-  /// spans (a 60 GiB vmalloc stamps 256 pages, not 15 million). Overlaps stay
-  /// exact: NO-OVERLAP compares every frame through the ledger; the sample
-  /// catches scribbles into the area, and verify_stamps also reads back
-  /// every range the program wrote.
+  /// Where an allocation carries stamps (Pattern::words):
+  ///  - at most FULL_BYTES (1 KiB): every byte;
+  ///  - larger: the first HEAD_BYTES and the last TAIL_BYTES, and two 8-byte
+  ///    words per page: one at each page boundary inside the allocation
+  ///    (where a page-wide memset, a page's first object and its free-list
+  ///    link start) and one at an 8-aligned offset into that page derived
+  ///    from the allocation's id and the page's index (a write into the
+  ///    middle of a page is caught where the allocator cannot predict it);
+  ///    the first, partial page gets a derived word after the head too.
+  ///    Stamping costs O(1) per page and dirties one 64-byte granule of a
+  ///    frame per word (alloc/phys_mem.h), not the frame.
+  ///  - above SAMPLED_PAGES pages (a huge vmalloc or page block) only a
+  ///    bounded, deterministic sample of pages carries words: the first and
+  ///    last EDGE_PAGES pages and SPREAD_PAGES pages spread evenly between, so
+  ///    host memory and time follow what the program touches, not what the
+  ///    area spans (a 60 GiB vmalloc stamps 256 pages, not 15 million);
+  ///  - Pattern::ends: head and tail only, for allocations made while live
+  ///    ones hold STAMP_PAGE_BUDGET units.
+  /// Zeroed memory is not stamped; it is read back over Pattern::wide (head,
+  /// tail and the first 64 bytes of each sampled page: reads dirty nothing).
+  /// Overlaps stay exact: NO-OVERLAP compares every frame through the
+  /// ledger; verify_stamps also reads back every range the program wrote into
+  /// a huge area.
+  enum class Pattern : std::uint8_t { words, wide, ends };
+  static constexpr std::uint64_t FULL_BYTES = 1024, HEAD_BYTES = 256, TAIL_BYTES = 64, WORD = 8, WIDE = 64;
   static constexpr std::uint64_t SAMPLED_PAGES = 1024, EDGE_PAGES = 64, SPREAD_PAGES = 128;
-  /// Stamp ranges (about a 4 KiB host page each: 256 MiB) live allocations
-  /// may carry before new ones are stamped at head and tail only.
+  /// Stamp units (a page of an allocation, or its head or tail: about a 4 KiB
+  /// host page each: 256 MiB) live allocations may carry before new ones are
+  /// stamped at head and tail only.
   static constexpr std::uint64_t STAMP_PAGE_BUDGET = 65536;
 
-  static std::vector<std::pair<std::uint64_t, std::uint64_t>> stamp_ranges(std::uint64_t size,
-                                                                           std::uint64_t va) {
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> r;
-    if (size == 0) return r;
-    if (size <= 1024) {
-      r.emplace_back(0, size);
-      return r;
-    }
-    r.emplace_back(0, 256);
-    const std::uint64_t first = PAGE_SIZE - (va & (PAGE_SIZE - 1));  // the first page start after 0
-    const std::uint64_t pages = first + 64 <= size ? (size - 64 - first) / PAGE_SIZE + 1 : 0;
-    auto page = [&](std::uint64_t i) { r.emplace_back(first + i * PAGE_SIZE, 64); };
-    if (pages <= SAMPLED_PAGES) {
-      for (std::uint64_t i = 0; i < pages; ++i) page(i);
-    } else {
-      for (std::uint64_t i = 0; i < EDGE_PAGES; ++i) page(i);
-      const std::uint64_t middle = pages - 2 * EDGE_PAGES;
-      for (std::uint64_t j = 0; j < SPREAD_PAGES; ++j) page(EDGE_PAGES + j * middle / SPREAD_PAGES);
-      for (std::uint64_t i = pages - EDGE_PAGES; i < pages; ++i) page(i);
-    }
-    r.emplace_back(size - 64, 64);
-    return r;
+  /// Page `page`'s second word: 8-aligned, in [8, PAGE_SIZE - 16] from the page's start.
+  static std::uint64_t derived_offset(std::uint32_t id, std::uint64_t page) {
+    std::uint64_t x = (std::uint64_t{id} + 1) * 0x9E3779B97F4A7C15ULL ^ (page + 1) * 0xC2B2AE3D27D4EB4FULL;
+    x ^= x >> 31;
+    x *= 0x94D049BB133111EBULL;
+    x ^= x >> 29;
+    return WORD * (1 + x % (PAGE_SIZE / WORD - 2));
   }
 
-  /// The ranges of a large allocation the program wrote that no stamp covers
-  /// are read back too: a write's first and last 64 bytes and the first 64
-  /// bytes of up to 64 pages it touched (bounded for huge writes).
-  static void written_ranges(const Entry& e, std::vector<Entry::Stamp>& out) {
-    for (const Entry::Write& w : e.writes) {
-      if (w.length == 0) continue;
-      out.push_back({w.offset, std::min<std::uint64_t>(w.length, 64), UINT32_MAX});
-      if (w.length > 64) out.push_back({w.offset + w.length - 64, 64, UINT32_MAX});
-      const std::uint64_t step = std::max<std::uint64_t>(PAGE_SIZE, page_align_up(w.length / 64));
-      for (std::uint64_t off = page_align_up(w.offset + 1); off + 64 <= w.offset + w.length; off += step)
-        out.push_back({off, 64, UINT32_MAX});
+  /// Calls fn(offset, length) for each segment of `pattern` over an
+  /// allocation of `size` bytes whose first byte lies `phase` bytes into a
+  /// page (stamp `id` places the derived words), clipped to [lo, hi), until
+  /// fn returns false. Only the pages meeting [lo, hi) are visited. Returns
+  /// false when fn stopped it.
+  template <typename Fn>
+  static bool for_each_segment(Pattern pattern, std::uint64_t size, std::uint64_t phase, std::uint32_t id,
+                               std::uint64_t lo, std::uint64_t hi, Fn&& fn) {
+    hi = std::min(hi, size);
+    if (lo >= hi) return true;
+    const auto seg = [&](std::uint64_t off, std::uint64_t len) {
+      const std::uint64_t from = std::max(off, lo), to = std::min(off + len, hi);
+      return from >= to || fn(from, to - from);
+    };
+    if (size <= FULL_BYTES) return seg(0, size);
+    if (!seg(0, HEAD_BYTES)) return false;
+    if (pattern != Pattern::ends) {
+      const std::uint64_t first = PAGE_SIZE - phase;  // the first page boundary after offset 0
+      const std::uint64_t body_end = size - TAIL_BYTES;
+      const std::uint64_t pages = first + TAIL_BYTES <= size ? (body_end - first) / PAGE_SIZE + 1 : 0;
+      if (pattern == Pattern::words) {
+        const std::uint64_t room = std::min(first, body_end);
+        if (room >= HEAD_BYTES + WORD &&
+            !seg(HEAD_BYTES + WORD * (derived_offset(id, pages) / WORD % ((room - HEAD_BYTES) / WORD)), WORD))
+          return false;
+      }
+      const auto page = [&](std::uint64_t i) {
+        const std::uint64_t b = first + i * PAGE_SIZE;
+        if (pattern == Pattern::wide) return seg(b, WIDE);
+        if (!seg(b, WORD)) return false;
+        const std::uint64_t w = b + derived_offset(id, i);
+        return w + WORD > body_end || seg(w, WORD);
+      };
+      // Page i spans [first + i * PAGE_SIZE, + PAGE_SIZE): those meeting [lo, hi).
+      const std::uint64_t i_lo = lo < first + PAGE_SIZE ? 0 : (lo - first) / PAGE_SIZE;
+      const std::uint64_t i_hi = hi <= first ? 0 : std::min(pages, (hi - first - 1) / PAGE_SIZE + 1);
+      if (pages <= SAMPLED_PAGES) {
+        for (std::uint64_t i = i_lo; i < i_hi; ++i)
+          if (!page(i)) return false;
+      } else {
+        for (std::uint64_t i = i_lo; i < std::min(i_hi, EDGE_PAGES); ++i)
+          if (!page(i)) return false;
+        const std::uint64_t middle = pages - 2 * EDGE_PAGES;
+        for (std::uint64_t j = 0; j < SPREAD_PAGES; ++j) {
+          const std::uint64_t i = EDGE_PAGES + j * middle / SPREAD_PAGES;
+          if (i >= i_hi) break;
+          if (i >= i_lo && !page(i)) return false;
+        }
+        for (std::uint64_t i = std::max(i_lo, pages - EDGE_PAGES); i < i_hi; ++i)
+          if (!page(i)) return false;
+      }
     }
+    return seg(size - TAIL_BYTES, TAIL_BYTES);
+  }
+
+  /// Stamp-budget units of a record: the segments of its pattern (a page's
+  /// words counting once) that meet its region.
+  static std::uint32_t units(const Entry::Stamp& st) {
+    const std::uint64_t size = st.pattern_size;
+    if (st.offset == 0 && st.length == size) {  // a whole allocation: head, tail and its sampled pages
+      if (size == 0) return 0;
+      if (size <= FULL_BYTES) return 1;
+      if (st.ends_only) return 2;
+      const std::uint64_t first = PAGE_SIZE - st.phase;
+      const std::uint64_t pages =
+          first + TAIL_BYTES <= size ? (size - TAIL_BYTES - first) / PAGE_SIZE + 1 : 0;
+      return static_cast<std::uint32_t>(2 + (pages <= SAMPLED_PAGES ? pages : 2 * EDGE_PAGES + SPREAD_PAGES));
+    }
+    std::uint32_t n = 0;
+    for_each_segment(st.ends_only ? Pattern::ends : Pattern::wide, st.pattern_size, st.phase, st.id,
+                     st.offset, st.offset + st.length,
+                     [&](std::uint64_t, std::uint64_t) { return ++n, true; });
+    return n;
+  }
+
+  static std::uint16_t phase_of(const Entry& e) {
+    return static_cast<std::uint16_t>(e.va.value & (PAGE_SIZE - 1));
+  }
+
+  /// The page a stamp or verification pass translated last. Nothing runs on
+  /// the subject within one pass, so its words on one page share one
+  /// page-table walk (a pass starts with an empty cache).
+  struct PageCache {
+    std::uint64_t va_page = ~std::uint64_t{0};
+    PhysAddr pa{};
+  };
+
+  /// access() through `cache`: the same bytes, the same faults (an unmapped
+  /// or page-crossing access goes through access() itself).
+  bool access(const Entry& e, std::uint64_t off, std::span<std::byte> buf, bool write, PageCache& cache) {
+    const std::uint64_t va = e.va.value + off;
+    if (e.kind == EntryKind::pages || (va & (PAGE_SIZE - 1)) + buf.size() > PAGE_SIZE)
+      return access(e, off, buf, write);
+    if ((va & PAGE_MASK) != cache.va_page) {
+      const auto pa = k_.translate(VirtAddr{va & PAGE_MASK});
+      if (!pa) return access(e, off, buf, write);  // the subject reports the fault
+      cache = {va & PAGE_MASK, *pa};
+    }
+    const PhysAddr pa = cache.pa + (va & (PAGE_SIZE - 1));
+    if (write)
+      k_.write_phys(pa, buf);  // as Kernel::write: a write to device space is dropped
+    else if (!k_.read_phys(pa, buf))
+      std::memset(buf.data(), 0xff, buf.size());  // as Kernel::read: no RAM reads ones
+    return true;
   }
 
   bool access(const Entry& e, std::uint64_t off, std::span<std::byte> buf, bool write) {
@@ -381,117 +477,166 @@ class Runner {
     return write ? k_.write(e.va + off, buf) : k_.read(e.va + off, buf);
   }
 
-  /// What [off, off + len) must hold, into want_ (meaningful where defined_
-  /// is 1): the given stamps where they cover it, then the program's writes
-  /// over them in order. O(len + stamps + writes).
-  void expect(std::span<const Entry::Stamp> stamps, const std::vector<Entry::Write>& writes,
-              std::uint64_t off, std::uint64_t len) {
-    want_.assign(len, std::byte{0});
-    defined_.assign(len, 0);
-    const auto cover = [&](std::uint64_t lo, std::uint64_t n, auto&& fill) {
-      const std::uint64_t from = std::max(lo, off), to = std::min(lo + n, off + len);
-      if (from >= to) return;
-      fill(from, to);
-      std::memset(defined_.data() + (from - off), 1, to - from);
-    };
-    for (const Entry::Stamp& st : stamps)
-      cover(st.offset, st.length, [&](std::uint64_t from, std::uint64_t to) {
-        stamp_bytes(st.id, from, {want_.data() + (from - off), to - from});
-      });
-    for (const Entry::Write& w : writes)
-      cover(w.offset, w.length, [&](std::uint64_t from, std::uint64_t to) {
-        std::memset(want_.data() + (from - off), w.byte, to - from);
-      });
-  }
-
-  /// The first of `got`'s bytes that differs from a defined byte of want_.
-  std::optional<std::uint64_t> first_unexpected(std::span<const std::byte> got) const {
-    if (std::memcmp(got.data(), want_.data(), got.size()) == 0) return std::nullopt;
-    for (std::uint64_t i = 0; i < got.size(); ++i)
-      if (defined_[i] && got[i] != want_[i]) return i;
-    return std::nullopt;
-  }
-
-  /// Stamps [from, size) of a new allocation. Zeroed memory is not stamped:
-  /// its defined content is zero, which the program may check.
+  /// Stamps [from, size) of a new allocation (one record, Pattern::words).
+  /// Zeroed memory is not stamped: its defined content is zero, which the
+  /// program may check.
   void stamp(Entry& e, std::uint64_t from = 0) {
     if (e.zeroed) {
       e.writes.push_back({from, e.size - from, 0});
       return;
     }
-    auto ranges = stamp_ranges(e.size, e.va.value);
+    Entry::Stamp st{0, e.size, e.id, e.size, phase_of(e), false, 0};
     // Host memory stays bounded over the whole program too: while live
-    // allocations carry more than STAMP_PAGE_BUDGET stamp ranges (about a
-    // host page each), new ones are stamped at their head and tail only
-    // (overlaps stay exact through the ledger; a scribble into the head or
-    // tail is still seen). Small machines never get there.
-    if (stamped_pages_ > STAMP_PAGE_BUDGET && ranges.size() > 2) ranges = {ranges.front(), ranges.back()};
-    stamped_pages_ += ranges.size();
-    for (auto [off, len] : ranges) {
-      if (off + len <= from) continue;
-      if (off < from) {
-        len -= from - off;
-        off = from;
-      }
-      buf_.resize(len);
-      stamp_bytes(e.id, off, buf_);
-      access(e, off, buf_, true);
-      e.stamps.push_back({off, len, e.id});
+    // allocations carry more than STAMP_PAGE_BUDGET units (each stamped page
+    // is a resident host page), new ones are stamped at their head and tail
+    // only (overlaps stay exact through the ledger; a scribble into the head
+    // or tail is still seen). Small machines never get there.
+    const std::uint32_t all = units(st);
+    st.ends_only = stamped_pages_ > STAMP_PAGE_BUDGET && all > 2;
+    stamped_pages_ += st.ends_only ? 2 : all;
+    st.offset = from;
+    st.length = e.size > from ? e.size - from : 0;
+    st.units = units(st);
+    if (st.units == 0) return;
+    PageCache cache;
+    for_each_segment(st.ends_only ? Pattern::ends : Pattern::words, e.size, st.phase, e.id, from, e.size,
+                     [&](std::uint64_t off, std::uint64_t len) {
+                       const std::span<std::byte> out(want_.data(), len);
+                       stamp_bytes(e.id, off, out);
+                       access(e, off, out, true, cache);
+                       return true;
+                     });
+    e.stamps.push_back(st);
+  }
+
+  /// A byte that does not read what it should: where, what was read, what was expected.
+  struct Mismatch {
+    std::uint64_t offset;
+    bool unreadable;
+    std::uint8_t got = 0, want = 0;
+  };
+
+  /// Reads [off, off + len) with read(off, span) and compares it with want_
+  /// where defined_ is 1, after the program's writes were laid over want_.
+  template <typename Read>
+  std::optional<Mismatch> compare(const std::vector<Entry::Write>& writes, std::uint64_t off,
+                                  std::uint64_t len, Read&& read) {
+    const std::span<std::byte> got(got_.data(), len);
+    if (!read(off, got)) return Mismatch{off, true};
+    for (const Entry::Write& w : writes) {
+      const std::uint64_t from = std::max(w.offset, off), to = std::min(w.offset + w.length, off + len);
+      if (from >= to) continue;
+      std::memset(want_.data() + (from - off), w.byte, to - from);
+      std::memset(defined_.data() + (from - off), 1, to - from);
     }
+    if (std::memcmp(got.data(), want_.data(), len) == 0) return std::nullopt;
+    for (std::uint64_t i = 0; i < len; ++i)
+      if (defined_[i] && got[i] != want_[i])
+        return Mismatch{off + i, false, std::to_integer<std::uint8_t>(got[i]),
+                        std::to_integer<std::uint8_t>(want_[i])};
+    return std::nullopt;
+  }
+
+  /// Every stamped segment of `e` below `limit` against its stamp and the
+  /// program's writes over it; without stamps (zeroed memory) the wide
+  /// sample against the writes. O(segments x writes), segments O(1) per page.
+  template <typename Read>
+  std::optional<Mismatch> check_stamps(const Entry& e, std::uint64_t limit, Read&& read) {
+    std::optional<Mismatch> m;
+    if (e.stamps.empty()) {
+      for_each_segment(Pattern::wide, e.size, phase_of(e), 0, 0, limit,
+                       [&](std::uint64_t off, std::uint64_t len) {
+                         std::memset(defined_.data(), 0, len);
+                         m = compare(e.writes, off, len, read);
+                         return !m;
+                       });
+      return m;
+    }
+    for (const Entry::Stamp& st : e.stamps) {
+      for_each_segment(st.ends_only ? Pattern::ends : Pattern::words, st.pattern_size, st.phase, st.id,
+                       st.offset, std::min(st.offset + st.length, limit),
+                       [&](std::uint64_t off, std::uint64_t len) {
+                         stamp_bytes(st.id, off, {want_.data(), len});
+                         std::memset(defined_.data(), 1, len);
+                         m = compare(e.writes, off, len, read);
+                         return !m;
+                       });
+      if (m) return m;
+    }
+    return m;
+  }
+
+  /// A huge area's written ranges that no stamp covers are read back too: a
+  /// write's first and last 64 bytes and the first 64 bytes of up to 64
+  /// pages it touched (bounded for huge writes), each against every stamp
+  /// that reaches into it and the writes.
+  template <typename Read>
+  std::optional<Mismatch> check_written(const Entry& e, Read&& read) {
+    std::optional<Mismatch> m;
+    const auto window = [&](std::uint64_t off, std::uint64_t len) {
+      std::memset(defined_.data(), 0, len);
+      for (const Entry::Stamp& st : e.stamps)
+        for_each_segment(st.ends_only ? Pattern::ends : Pattern::words, st.pattern_size, st.phase, st.id,
+                         std::max(st.offset, off), std::min(st.offset + st.length, off + len),
+                         [&](std::uint64_t from, std::uint64_t n) {
+                           stamp_bytes(st.id, from, {want_.data() + (from - off), n});
+                           std::memset(defined_.data() + (from - off), 1, n);
+                           return true;
+                         });
+      m = compare(e.writes, off, len, read);
+      return !m;
+    };
+    for (const Entry::Write& w : e.writes) {
+      if (w.length == 0) continue;
+      if (!window(w.offset, std::min<std::uint64_t>(w.length, 64))) return m;
+      if (w.length > 64 && !window(w.offset + w.length - 64, 64)) return m;
+      const std::uint64_t step = std::max<std::uint64_t>(PAGE_SIZE, page_align_up(w.length / 64));
+      for (std::uint64_t off = page_align_up(w.offset + 1); off + 64 <= w.offset + w.length; off += step)
+        if (!window(off, 64)) return m;
+    }
+    return m;
   }
 
   Check verify_stamps(Slot s) {
     Entry& e = slot(s);
     if (scribbled_) return std::nullopt;  // a misuse write may have hit anything
-    // Walk the stamped segments (each knows its stamp) — or, for zeroed
-    // memory, the sample ranges — build what each must read (the stamp, then
-    // the program's writes over it in order; `defined_` marks the bytes that
-    // have an expected value) and compare in bulk: O(bytes + writes) per segment.
-    const bool sampled = e.stamps.empty();
-    ranges_.clear();
-    if (sampled)
-      for (auto [off, len] : stamp_ranges(e.size, e.va.value)) ranges_.push_back({off, len, UINT32_MAX});
-    else
-      ranges_ = e.stamps;
-    const std::size_t stamped = ranges_.size();
-    if (e.size > SAMPLED_PAGES * PAGE_SIZE) written_ranges(e, ranges_);
-    for (std::size_t i = 0; i < ranges_.size(); ++i) {
-      const Entry::Stamp seg = ranges_[i];
-      const std::uint64_t off = seg.offset, len = seg.length;
-      buf_.resize(len);
-      if (!access(e, off, buf_, false))
-        return fail(Inv::INTEGRITY, {e.va.value + off}, "the payload of " + name(s) + " cannot be read back");
-      // A stamped segment carries one stamp (none for a sample of zeroed
-      // memory); a written range may overlap any stamp.
-      if (i >= stamped)
-        expect(sampled ? std::span<const Entry::Stamp>{} : std::span<const Entry::Stamp>(e.stamps), e.writes,
-               off, len);
-      else
-        expect(sampled ? std::span<const Entry::Stamp>{} : std::span(&seg, 1), e.writes, off, len);
-      if (const auto i = first_unexpected(buf_))
-        return fail(Inv::INTEGRITY, {e.va.value + off + *i},
-                    "byte " + std::to_string(off + *i) + " of " + name(s) + " (" +
-                        std::string(entry_kind_name(e.kind)) + ", " + std::to_string(e.size) +
-                        " bytes) reads " + hex(std::to_integer<std::uint8_t>(buf_[*i])) + ", stamped " +
-                        hex(std::to_integer<std::uint8_t>(want_[*i])) +
-                        ": something else wrote into it while it was live");
-    }
-    return std::nullopt;
+    PageCache cache;
+    const auto read = [&](std::uint64_t off, std::span<std::byte> out) {
+      return access(e, off, out, false, cache);
+    };
+    std::optional<Mismatch> m = check_stamps(e, e.size, read);
+    if (!m && e.size > SAMPLED_PAGES * PAGE_SIZE) m = check_written(e, read);
+    if (!m) return std::nullopt;
+    if (m->unreadable)
+      return fail(Inv::INTEGRITY, {e.va.value + m->offset},
+                  "the payload of " + name(s) + " cannot be read back");
+    return fail(Inv::INTEGRITY, {e.va.value + m->offset},
+                "byte " + std::to_string(m->offset) + " of " + name(s) + " (" +
+                    std::string(entry_kind_name(e.kind)) + ", " + std::to_string(e.size) + " bytes) reads " +
+                    hex(m->got) + ", stamped " + hex(m->want) +
+                    ": something else wrote into it while it was live");
   }
 
   Check verify_zero(Slot s) {
     Entry& e = slot(s);
-    const std::uint64_t len = e.size;
-    for (auto [off, n] : stamp_ranges(len, e.va.value)) {
-      buf_.resize(n);
-      access(e, off, buf_, false);
-      for (std::uint64_t i = 0; i < n; ++i)
-        if (buf_[i] != std::byte{0})
-          return fail(Inv::ZERO, {e.va.value + off + i},
-                      "byte " + std::to_string(off + i) + " of zeroed allocation " + name(s) + " reads " +
-                          hex(std::to_integer<std::uint8_t>(buf_[i])));
-    }
-    return std::nullopt;
+    Check c;
+    PageCache cache;
+    for_each_segment(Pattern::wide, e.size, phase_of(e), 0, 0, e.size,
+                     [&](std::uint64_t off, std::uint64_t n) {
+                       const std::span<std::byte> got(got_.data(), n);
+                       access(e, off, got, false, cache);
+                       static constexpr std::array<std::byte, FULL_BYTES> zeros{};
+                       if (std::memcmp(got.data(), zeros.data(), n) == 0) return true;
+                       for (std::uint64_t i = 0; i < n; ++i)
+                         if (got[i] != std::byte{0}) {
+                           c = fail(Inv::ZERO, {e.va.value + off + i},
+                                    "byte " + std::to_string(off + i) + " of zeroed allocation " + name(s) +
+                                        " reads " + hex(std::to_integer<std::uint8_t>(got[i])));
+                           return false;
+                         }
+                       return true;
+                     });
+    return c;
   }
 
   // ---- recording ------------------------------------------------------------------------
@@ -526,7 +671,9 @@ class Runner {
 
   void unindex(Slot s) {
     Entry& e = slot(s);
-    stamped_pages_ -= std::min<std::uint64_t>(stamped_pages_, e.stamps.size());
+    std::uint64_t held = 0;
+    for (const Entry::Stamp& st : e.stamps) held += st.units;
+    stamped_pages_ -= std::min(stamped_pages_, held);
     switch (e.kind) {
       case EntryKind::pages:
       case EntryKind::free_pages: ledger_.remove_phys(e.pfn.value << PAGE_SHIFT, s); break;
@@ -622,7 +769,7 @@ class Runner {
   }
 
   Check skip(const char* why) {
-    trace_suffix_ = std::string(" -> skipped: ") + why;
+    if (opt_.trace) trace_suffix_ = std::string(" -> skipped: ") + why;
     return std::nullopt;
   }
 
@@ -662,7 +809,9 @@ class Runner {
   Check page_alloc(Slot dst, gfp_t gfp, unsigned order, bool virt) {
     const Fingerprint before = chk_.fingerprint();
     const std::uint64_t f0 = faults();
-    const std::vector<Zone> pre = chk_.zones();
+    // The zones before the request, into a member: no host allocation per op.
+    pre_zones_.assign(k_.buddy().zones().begin(), k_.buddy().zones().end());
+    const std::vector<Zone>& pre = pre_zones_;
     // Linux rejects order > MAX_PAGE_ORDER before it checks the context.
     const bool misuse_sleep = sleeping_in_atomic(gfp) && order <= MAX_PAGE_ORDER;
     Pfn pfn = Pfn::none();
@@ -765,7 +914,7 @@ class Runner {
       e.va = va;
       e.zero_size_ptr = true;
       e.bound = e.live = true;
-      trace_suffix_ = " -> ZERO_SIZE_PTR";
+      if (opt_.trace) trace_suffix_ = " -> ZERO_SIZE_PTR";
       if (chk_.fingerprint() != before)
         return fail(Inv::MISUSE, {va.value}, "kmalloc(0) changed allocator state");
       return std::nullopt;
@@ -811,17 +960,17 @@ class Runner {
     old.live = false;
     unindex(op.src);
     if (auto c = no_report()) return c;
-    std::vector<std::byte> got(keep);
-    if (!k_.read(va, got)) return fail(Inv::INTEGRITY, {va.value}, "the reallocated object cannot be read");
-    if (!scribbled_)
-      for (auto [off, len] : stamp_ranges(moved.size, moved.va.value)) {
-        if (off >= keep) continue;
-        const std::uint64_t n = std::min(len, keep - off);
-        expect(moved.stamps, moved.writes, off, n);
-        if (const auto i = first_unexpected(std::span(got).subspan(off, n)))
-          return fail(Inv::INTEGRITY, {va.value + off + *i},
-                      "krealloc did not keep byte " + std::to_string(off + *i) + " of " + name(op.src));
-      }
+    buf_.resize(keep);
+    if (!k_.read(va, buf_)) return fail(Inv::INTEGRITY, {va.value}, "the reallocated object cannot be read");
+    if (!scribbled_) {
+      const auto kept = [&](std::uint64_t off, std::span<std::byte> out) {
+        std::memcpy(out.data(), buf_.data() + off, out.size());
+        return true;
+      };
+      if (const auto m = check_stamps(moved, keep, kept))
+        return fail(Inv::INTEGRITY, {va.value + m->offset},
+                    "krealloc did not keep byte " + std::to_string(m->offset) + " of " + name(op.src));
+    }
     Entry& e = slot(op.dst);
     e.kind = EntryKind::kmalloc;
     e.va = va;
@@ -833,8 +982,13 @@ class Runner {
     e.id = 0;
     for (const Entry::Write& w : moved.writes)
       if (w.offset < keep) e.writes.push_back({w.offset, std::min(w.length, keep - w.offset), w.byte});
-    for (const Entry::Stamp& st : moved.stamps)
-      if (st.offset < keep) e.stamps.push_back({st.offset, std::min(st.length, keep - st.offset), st.id});
+    for (const Entry::Stamp& st : moved.stamps) {
+      if (st.offset >= keep) continue;
+      Entry::Stamp kept = st;
+      kept.length = std::min(st.length, keep - st.offset);
+      kept.units = units(kept);
+      if (kept.units > 0) e.stamps.push_back(kept);
+    }
     if (auto c = admit(op.dst, /*fresh=*/false)) return c;
     stamp(e, keep);
     return std::nullopt;
@@ -943,7 +1097,7 @@ class Runner {
       if (!seen)
         return fail(Inv::DEBUG_DETECT, {e.va.value},
                     name(src) + " was written past its end, and slab_debug did not notice when it was freed");
-      trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
+      if (opt_.trace) trace_suffix_ = " -> report redzone (object kept; zone repaired and freed)";
       for (const Entry::Write& w : e.scribbles) {
         const std::uint64_t lo = std::max(w.offset, k_.slab().object_containing(e.va)->cache->object_size());
         if (lo >= w.offset + w.length) continue;
@@ -1078,6 +1232,7 @@ class Runner {
     e.span = page_align_up(op.size);
     e.zeroed = op.zeroed;
     e.frames.clear();
+    e.frames.reserve(e.span >> PAGE_SHIFT);
     for (std::uint64_t off = 0; off < e.span; off += PAGE_SIZE) {
       const auto t = k_.translate(va + off);
       if (!t)
@@ -1501,10 +1656,12 @@ class Runner {
   std::vector<std::string> lines_;
   std::vector<std::string> printed_;
   std::vector<Report> last_op_reports_;
+  std::vector<Zone> pre_zones_;  ///< page_alloc: the zones before the request
   std::vector<std::byte> buf_;
-  std::vector<std::byte> want_;        ///< verify_stamps: what a segment must read
-  std::vector<std::uint8_t> defined_;  ///< verify_stamps: which of want_ is defined
-  std::vector<Entry::Stamp> ranges_;   ///< verify_stamps: sample ranges of zeroed memory
+  // A stamp segment is at most FULL_BYTES: fixed buffers, no host allocation per op.
+  std::array<std::byte, FULL_BYTES> want_{};        ///< what a segment must read (stamp, then writes)
+  std::array<std::byte, FULL_BYTES> got_{};         ///< what it reads
+  std::array<std::uint8_t, FULL_BYTES> defined_{};  ///< which of want_ is defined
   std::optional<ScriptError> script_error_;
   std::uint64_t stamped_pages_ = 0;  ///< stamp ranges of live allocations (about one host page each)
   std::string trace_suffix_;

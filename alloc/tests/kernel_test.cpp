@@ -317,6 +317,47 @@ TEST(PhysMemPool, zero_clears_the_dirty_frames_of_a_range_and_leaves_the_rest_al
     ASSERT_EQ(at(off), 0) << off;
 }
 
+TEST(PhysMemPool, a_write_dirties_only_the_64_byte_granules_it_touches) {
+  PhysMem::drain_pool();
+  {
+    PhysMem m(4 * MiB);
+    ASSERT_TRUE(m.pooled());
+    std::memset(m.writable(PhysAddr{2 * PAGE_SIZE + 100}, 8), 0xab, 8);  // granule 1 of frame 2
+    EXPECT_EQ(m.dirty_granules(2), std::uint64_t{1} << 1);
+    // 200 bytes across the boundary of frames 3 and 4: granules 62, 63 and 0, 1.
+    std::memset(m.writable(PhysAddr{4 * PAGE_SIZE - 100}, 200), 0xcd, 200);
+    EXPECT_EQ(m.dirty_granules(3), std::uint64_t{3} << 62);
+    EXPECT_EQ(m.dirty_granules(4), std::uint64_t{3});
+    EXPECT_EQ(m.dirty_granules(5), 0u);
+    // A frame written whole has every granule dirty.
+    std::memset(m.writable(PhysAddr{6 * PAGE_SIZE}, PAGE_SIZE), 0xef, PAGE_SIZE);
+    EXPECT_EQ(m.dirty_granules(6), ~std::uint64_t{0});
+  }
+  // The teardown zeroed exactly those granules: the whole mapping reads zero.
+  EXPECT_TRUE(PhysMem::pool_is_clean_for_testing());
+}
+
+TEST(PhysMemPool, zero_clears_the_granules_it_covers_and_keeps_the_rest_dirty) {
+  PhysMem::drain_pool();
+  PhysMem m(4 * MiB);
+  const PhysAddr f1{PAGE_SIZE};
+  std::memset(m.writable(f1, 128), 0xab, 128);  // granules 0 and 1
+  m.zero(f1 + 32, 64);                          // half of each: both stay dirty
+  auto at = [&](std::uint64_t off) { return std::to_integer<int>(*m.data(f1 + off)); };
+  EXPECT_EQ(at(31), 0xab);
+  EXPECT_EQ(at(32), 0);
+  EXPECT_EQ(at(95), 0);
+  EXPECT_EQ(at(96), 0xab);
+  EXPECT_EQ(m.dirty_granules(1), 3u);
+  m.zero(f1, 64);  // granule 0 whole: clean again
+  EXPECT_EQ(m.dirty_granules(1), 2u);
+  EXPECT_EQ(at(0), 0);
+  EXPECT_EQ(at(127), 0xab);
+  m.zero(f1, PAGE_SIZE);
+  EXPECT_EQ(m.dirty_granules(1), 0u);
+  EXPECT_EQ(at(127), 0);
+}
+
 TEST(PhysMemPool, a_write_that_bypasses_writable_is_caught_by_the_pool_check) {
   PhysMem::drain_pool();
   {

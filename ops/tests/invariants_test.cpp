@@ -302,6 +302,59 @@ TEST(Invariants, integrity_fires_for_a_scribble_into_the_head_of_a_block_past_th
   EXPECT_EQ(r.violation->op_index, 65u) << "found when p64 itself is freed, not at teardown";
 }
 
+// Above 1 KiB an allocation is stamped at its head (256 bytes), its tail
+// (64) and two 8-byte words per page: at the page boundary and at an offset
+// derived from its id and the page. Each of these writes misses the head,
+// the tail and every page boundary, and must still be INTEGRITY at the free.
+ExecOptions write_into_block_after(std::size_t op, std::uint64_t offset, std::uint64_t len) {
+  ExecOptions o;
+  o.level = CheckLevel::none;  // the stamps alone must notice
+  o.after_op = [=](Kernel& k, std::size_t i) {
+    if (i != op) return;
+    std::uint64_t head = 0;  // the only allocated order-2 block
+    for (std::uint64_t pfn = 0; pfn < k.mem().nr_frames(); pfn += 4)
+      if (k.mem().page(pfn).state == PageState::allocated && k.mem().page(pfn).order == 2) head = pfn;
+    const std::vector<std::byte> junk(len, std::byte{0x5a});
+    ASSERT_TRUE(k.write_phys(PhysAddr{(head << PAGE_SHIFT) + offset}, junk));
+  };
+  return o;
+}
+
+TEST(Invariants, integrity_fires_for_a_memset_of_a_page_but_its_first_word) {
+  const Program p = script("p = alloc_pages order=2\nfree_pages p\n");
+  ASSERT_TRUE(execute(p).ok());
+  // Page 2 from byte 8 to its end: only the derived word can see it.
+  const ExecResult r = execute(p, write_into_block_after(0, 2 * PAGE_SIZE + 8, PAGE_SIZE - 8));
+  expect_violation(r, Inv::INTEGRITY);
+  EXPECT_EQ(r.violation->op_index, 1u);
+}
+
+TEST(Invariants, integrity_fires_for_a_free_list_link_written_at_a_page_start) {
+  const Program p = script("p = alloc_pages order=2\nfree_pages p\n");
+  const ExecResult r = execute(p, write_into_block_after(0, 3 * PAGE_SIZE, 8));
+  expect_violation(r, Inv::INTEGRITY);
+  EXPECT_NE(r.violation->explanation.find("byte " + std::to_string(3 * PAGE_SIZE) + " of p"),
+            std::string::npos)
+      << r.violation->explanation;
+}
+
+TEST(Invariants, integrity_fires_for_half_a_page_written_from_its_middle) {
+  // Bytes [2048, 4096) of page 1: the derived word of page 1 lies there for
+  // about half of all allocation ids; over 16 blocks (ids 0..15) some must.
+  std::string text;
+  for (int i = 0; i < 16; ++i)
+    text += "p" + std::to_string(i) + " = alloc_pages order=2\nfree_pages p" + std::to_string(i) + "\n";
+  const Program p = script(text.c_str());
+  ASSERT_TRUE(execute(p).ok());
+  std::size_t caught = 0;
+  for (std::size_t op = 0; op < 32; op += 2) {
+    const ExecResult r = execute(p, write_into_block_after(op, PAGE_SIZE + 2048, 2048));
+    if (!r.ok() && r.violation->id == Inv::INTEGRITY && r.violation->op_index == op + 1) ++caught;
+  }
+  EXPECT_GE(caught, 4u) << "the derived words should land in the written half for about half of the ids";
+  EXPECT_LT(caught, 16u) << "a derived word at a fixed offset would make this all or nothing";
+}
+
 // ---- vmalloc -----------------------------------------------------------------------------
 
 ExecOptions corrupt_after(std::size_t op, std::function<void(Kernel&)> fn) {
