@@ -865,7 +865,18 @@ class Runner {
     if (!page_kind) {
       if (!e.live && reused(op.src)) return skip("its memory was reused");
       if (e.kind == EntryKind::cache || e.kind == EntryKind::pages) return skip("not an address");
+      // A freed slab object whose slab went back to the buddy allocator: its
+      // frame is free now, and "page already free" is the right answer too
+      // (found by fuzz_kernel -fork=2).
+      const bool frame_free =
+          !e.live && (e.kind == EntryKind::kmalloc || e.kind == EntryKind::object) && !e.zero_size_ptr &&
+          k_.buddy().free_block_containing(k_.layout().pa(e.va).value >> PAGE_SHIFT) != PFN_NIL;
       k_.free_pages(e.va, order);
+      if (frame_free)
+        return misuse(
+            before,
+            {ReportKind::double_free, ReportKind::invalid_free, ReportKind::bad_page, ReportKind::bad_order},
+            "free_pages of a freed slab object whose frame is free again");
       return misuse(before, {ReportKind::invalid_free, ReportKind::bad_page, ReportKind::bad_order},
                     "free_pages of memory that get_free_pages did not return");
     }
