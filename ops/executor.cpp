@@ -1424,6 +1424,20 @@ class Runner {
           if (e.live) e.scribbles.push_back({op.offset, n, op.byte});
           pending_debug_ = true;
         }
+        if (e.live && g.red_zone && e.corrupted && watched_from < op.offset + n) {
+          // A later scribble of the active byte may restore the whole red
+          // zone: then there is nothing left to notice (found by fuzz_kernel
+          // -fork=2: 0xd3 over the red zone, then 0xcc over it again).
+          buf_.resize(g.size - g.object_size);
+          k_.read(e.va + g.object_size, buf_);
+          bool intact = true;
+          for (std::byte b : buf_) intact &= b == RED_ACTIVE;
+          if (intact) {
+            e.corrupted = false;
+            e.scribbles.clear();
+            refresh_pending();
+          }
+        }
         return std::nullopt;
       }
     }
