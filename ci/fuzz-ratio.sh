@@ -73,16 +73,7 @@ for b in "$target" fuzz_trivial; do
 done
 seeds="$build/seeds/$target"
 
-# libFuzzer flags from a .options file ([libfuzzer] key = value).
-options_flags() {
-  local file="$build/fuzz/$1.options" key value
-  [ -f "$file" ] || return 0
-  sed -nE 's/^[[:space:]]*([a-z_]+)[[:space:]]*=[[:space:]]*(.*[^[:space:]])[[:space:]]*$/\1 \2/p' "$file" |
-    while read -r key value; do
-      [ "$key" = dict ] && value="$build/fuzz/$value"
-      printf -- '-%s=%s\n' "$key" "$value"
-    done
-}
+source "$root/ci/options-flags.sh"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -87,16 +87,7 @@ replays=()
 tty=0
 [ -t 1 ] && tty=1
 
-# libFuzzer flags from a target's .options file ([libfuzzer] key = value).
-options_flags() {
-  local file="$build/fuzz/$1.options" key value
-  [ -f "$file" ] || return 0
-  sed -nE 's/^[[:space:]]*([a-z_]+)[[:space:]]*=[[:space:]]*(.*[^[:space:]])[[:space:]]*$/\1 \2/p' "$file" |
-    while read -r key value; do
-      [ "$key" = dict ] && value="$build/fuzz/$value"
-      printf -- '-%s=%s\n' "$key" "$value"
-    done
-}
+source "$root/ci/options-flags.sh"
 
 for t in $targets; do
   corpus="$root/corpus/work/$t"
